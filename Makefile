@@ -1,0 +1,55 @@
+# attendance_mis: everyday commands. `make help` lists them.
+#
+# Everything runs from the project's own virtualenv (.venv). Services for tests and benchmarks
+# (PostgreSQL, Redis) are started and stopped by scripts/with-services.sh unless DATABASE_URL /
+# REDIS_URL are already set. `make run` needs no services: with nothing configured the settings
+# fall back to SQLite (db.sqlite3) and eager Celery.
+
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.installed
+PYTEST_ARGS ?=
+# Two cores on CI; loadfile keeps a file's tests (and their fixtures) on one worker.
+PYTEST      := $(BIN)/pytest -n 2 --dist loadfile
+
+# Browser tests use the system Chromium (/usr/bin/chromium); Playwright must never fetch one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: help venv install run test e2e lint bench
+
+help:
+	@echo "make install   create .venv and install the project with dev extras"
+	@echo "make run       migrate, seed demo data, runserver on 127.0.0.1:8000 (SQLite)"
+	@echo "make test      full test suite against throw-away PostgreSQL + Redis"
+	@echo "               (extra pytest arguments: make test PYTEST_ARGS='-k marks -x')"
+	@echo "make e2e       browser tests only (-m e2e)"
+	@echo "make lint      ruff check, ruff format --check, missing-migrations check"
+	@echo "make bench     benchmarks (bench/run_all.py) against PostgreSQL + Redis"
+
+# Reinstall only when pyproject.toml is newer than the last successful install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	scripts/with-services.sh $(PYTEST) $(PYTEST_ARGS)
+
+e2e: install
+	scripts/with-services.sh $(PYTEST) -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	scripts/with-services.sh $(BIN)/python bench/run_all.py

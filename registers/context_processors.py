@@ -1,0 +1,5 @@
+def school(request):
+    return {
+        "school": getattr(request, "school", None),
+        "roles": getattr(request, "roles", frozenset()),
+    }

@@ -1,0 +1,61 @@
+"""Resolves the school from the URL and selects its tenant scope.
+
+`/<school_slug>/...` pages: the user must be signed in and have a role at the school
+(or be a parent with a child there); anyone else gets 404, never a hint that the
+school exists. `/api/v1/schools/<school_slug>/...`: the school is resolved here, but
+membership is checked by the API's permission class after DRF has authenticated the
+token (the middleware runs before DRF authentication).
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.urls import Resolver404, resolve
+from django_scopes import scope, scopes_disabled
+
+from .models import Contact, School
+from .tenancy import roles_at
+
+
+def _school_slug(request):
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.kwargs.get("school_slug")
+
+
+class SchoolMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.school = None
+        request.roles = frozenset()
+        request.is_parent = False
+        slug = _school_slug(request)
+        if slug is None:
+            # Pages outside any school (login, home, admin) run unscoped; a scoped
+            # query there still raises, which is what we want.
+            return self.get_response(request)
+
+        school = School.objects.filter(slug=slug).select_related("trust").first()
+        is_api = request.path_info.startswith("/api/")
+        if not is_api:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if school is None:
+                raise Http404("No such page.")
+            request.roles = roles_at(request.user, school)
+            if not request.roles:
+                with scopes_disabled():
+                    request.is_parent = Contact.objects.filter(
+                        school=school, user=request.user, parental_responsibility=True
+                    ).exists()
+                if not request.is_parent:
+                    raise Http404("No such page.")
+        elif school is None:
+            raise Http404("No such page.")
+
+        request.school = school
+        with scope(school=school.pk):
+            return self.get_response(request)

@@ -1,0 +1,360 @@
+"""Writes to the register. Every change to a saved mark goes through here, so that
+every change is audited (DESIGN.md §5) and no save half-happens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import events
+from .models import (
+    AbsenceReason,
+    Mark,
+    Period,
+    Pupil,
+    Register,
+    RegisterTimes,
+    RegistrationGroup,
+    School,
+    Session,
+)
+from .schooldays import planned_school_days
+from .stats import code_rules
+
+PRESENT_CODE = {Period.AM: "/", Period.PM: "\\"}
+
+
+# ---- Sessions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def sessions_generate(*, school: School, start: date | None = None, end: date | None = None) -> int:
+    """Create the AM/PM sessions of every school day in the calendar (idempotent).
+
+    Sessions on days that have stopped being school days are removed only if no mark
+    stands on them: marks are legal records and keep their session.
+    """
+    times = {t.period: t for t in RegisterTimes.objects.filter(school=school)}
+    missing = [p for p in Period.values if p not in times]
+    if missing:
+        raise ValidationError(f"{school} has no register times for {', '.join(missing)}.")
+    days = planned_school_days(school=school, start=start, end=end)
+    existing = set(
+        Session.objects.filter(school=school, date__in=days).values_list("date", "period")
+    )
+    new = [
+        Session(
+            school=school,
+            date=day,
+            period=period,
+            opens=times[period].opens,
+            late_after=times[period].late_after,
+            closes=times[period].closes,
+        )
+        for day in days
+        for period in Period.values
+        if (day, period) not in existing
+    ]
+    Session.objects.bulk_create(new, batch_size=1000)
+    stale = Session.objects.filter(school=school, marks__isnull=True).exclude(date__in=days)
+    if start:
+        stale = stale.filter(date__gte=start)
+    if end:
+        stale = stale.filter(date__lte=end)
+    stale.delete()
+    return len(new)
+
+
+# ---- Late arrivals ------------------------------------------------------------------
+
+
+def code_for_arrival(*, session: Session, arrival: time) -> tuple[str, int | None]:
+    """L while the register is open after the late time, U after it closes."""
+
+    def minutes(t: time) -> int:
+        return t.hour * 60 + t.minute
+
+    if arrival <= session.late_after:
+        return PRESENT_CODE[session.period], None
+    late_by = minutes(arrival) - minutes(session.late_after)
+    if arrival <= session.closes:
+        return "L", late_by
+    return "U", late_by
+
+
+# ---- Saving a register ----------------------------------------------------------------
+
+
+@dataclass
+class MarkEntry:
+    """One pupil's line of a register as submitted."""
+
+    pupil_id: int
+    code: str
+    minutes_late: int | None = None
+    note: str = ""
+    reason_id: int | None = None
+    # The version the person saw: 0 when there was no mark yet.
+    seen_version: int = 0
+    # Why a saved mark is being changed (required for a change).
+    amendment_reason: str = ""
+
+
+@dataclass
+class Conflict:
+    pupil_id: int
+    current: Mark | None
+
+
+class RegisterConflict(Exception):
+    """Someone else saved some of these marks since the register was opened."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__(f"{len(conflicts)} marks were changed by someone else.")
+
+
+@dataclass
+class SaveResult:
+    created: int
+    amended: int
+    unchanged: int
+    register: Register | None
+
+
+def _validate_entry(entry: MarkEntry, *, reasons: dict[int, AbsenceReason]) -> dict[str, str]:
+    errors = {}
+    if entry.code not in code_rules():
+        errors["code"] = f"{entry.code!r} is not a national attendance code."
+    if entry.minutes_late is not None:
+        if entry.minutes_late < 0 or entry.minutes_late > 600:
+            errors["minutes_late"] = "Minutes late must be between 0 and 600."
+        elif entry.code not in ("L", "U"):
+            errors["minutes_late"] = "Minutes late go with L or U only."
+    if entry.reason_id is not None:
+        reason = reasons.get(entry.reason_id)
+        if reason is None:
+            errors["reason"] = "No such reason at this school."
+        elif reason.code_id != entry.code:
+            errors["reason"] = f"{reason.name} is recorded as {reason.code_id}, not {entry.code}."
+    if len(entry.note) > 500:
+        errors["note"] = "A note may be at most 500 characters."
+    return errors
+
+
+def marks_save(
+    *,
+    school: School,
+    session: Session,
+    entries: list[MarkEntry],
+    user,
+    role: str,
+    source: str = Mark.Source.REGISTER,
+    registration_group: RegistrationGroup | None = None,
+    allowed_pupil_ids: set[int] | None = None,
+) -> SaveResult:
+    """Save many marks of one session in one transaction, or none of them.
+
+    Raises ValidationError (field messages keyed by pupil id) on bad input and
+    RegisterConflict when any mark changed since the person saw it. Queries do not
+    grow with the number of pupils.
+    """
+    if session.school_id != school.pk:
+        raise ValidationError("That session is not at this school.")
+    pupil_ids = [e.pupil_id for e in entries]
+    if len(set(pupil_ids)) != len(pupil_ids):
+        raise ValidationError("A pupil appears twice in the register.")
+    reasons = {
+        r.pk: r
+        for r in AbsenceReason.objects.filter(
+            school=school, pk__in=[e.reason_id for e in entries if e.reason_id]
+        )
+    }
+    pupils = {
+        p.pk: p
+        for p in Pupil.objects.filter(school=school, pk__in=pupil_ids).only(
+            "pk", "on_roll_from", "on_roll_to", "registration_group_id"
+        )
+    }
+    errors: dict[str, object] = {}
+    for entry in entries:
+        pupil = pupils.get(entry.pupil_id)
+        if pupil is None or (allowed_pupil_ids is not None and pupil.pk not in allowed_pupil_ids):
+            errors[str(entry.pupil_id)] = {"pupil": "Not a pupil of this register."}
+            continue
+        if not pupil.on_roll(session.date):
+            errors[str(entry.pupil_id)] = {"pupil": f"Not on roll on {session.date:%d %B %Y}."}
+            continue
+        entry_errors = _validate_entry(entry, reasons=reasons)
+        if entry_errors:
+            errors[str(entry.pupil_id)] = entry_errors
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            result = _write_marks(
+                school=school,
+                session=session,
+                entries=entries,
+                user=user,
+                role=role,
+                source=source,
+                now=now,
+            )
+            if registration_group is not None:
+                result.register = _register_taken(
+                    school=school, group=registration_group, session=session, user=user, now=now
+                )
+    except IntegrityError as exc:
+        # Two first saves of the same mark at once: the unique constraint catches the
+        # second, which is then told, like any other conflict.
+        raise RegisterConflict(
+            [Conflict(pupil_id=e.pupil_id, current=None) for e in entries]
+        ) from exc
+    return result
+
+
+def _write_marks(*, school, session, entries, user, role, source, now) -> SaveResult:
+    existing = {
+        m.pupil_id: m
+        for m in Mark.objects.select_for_update()
+        .filter(school=school, session=session, pupil_id__in=[e.pupil_id for e in entries])
+        .select_related("code")
+    }
+    conflicts = [
+        Conflict(pupil_id=e.pupil_id, current=existing.get(e.pupil_id))
+        for e in entries
+        if e.seen_version != (existing[e.pupil_id].version if e.pupil_id in existing else 0)
+    ]
+    if conflicts:
+        raise RegisterConflict(conflicts)
+
+    to_create, to_update, amendments, need_reason = [], [], [], {}
+    for entry in entries:
+        mark = existing.get(entry.pupil_id)
+        if mark is None:
+            to_create.append(
+                Mark(
+                    school=school,
+                    pupil_id=entry.pupil_id,
+                    session=session,
+                    date=session.date,
+                    code_id=entry.code,
+                    minutes_late=entry.minutes_late,
+                    note=entry.note,
+                    reason_id=entry.reason_id,
+                    source=source,
+                    recorded_by=user,
+                    recorded_at=now,
+                )
+            )
+            continue
+        unchanged = (
+            mark.code_id == entry.code
+            and mark.minutes_late == entry.minutes_late
+            and mark.note == entry.note
+            and mark.reason_id == entry.reason_id
+        )
+        if unchanged:
+            continue
+        code_changed = (mark.code_id, mark.minutes_late) != (entry.code, entry.minutes_late)
+        if code_changed:
+            if not entry.amendment_reason.strip():
+                need_reason[str(entry.pupil_id)] = {
+                    "amendment_reason": f"Say why the saved mark {mark.code_id} is changed."
+                }
+                continue
+            amendments.append(
+                events.mark_amended(
+                    mark=mark,
+                    new_code=entry.code,
+                    new_minutes_late=entry.minutes_late,
+                    reason=entry.amendment_reason.strip(),
+                    user=user,
+                    role=role,
+                    when=now,
+                )
+            )
+        mark.code_id = entry.code
+        mark.minutes_late = entry.minutes_late
+        mark.note = entry.note
+        mark.reason_id = entry.reason_id
+        mark.source = source
+        mark.recorded_by = user
+        mark.recorded_at = now
+        mark.version += 1
+        to_update.append(mark)
+    if need_reason:
+        raise ValidationError(need_reason)
+
+    Mark.objects.bulk_create(to_create)
+    Mark.objects.bulk_update(
+        to_update,
+        ["code", "minutes_late", "note", "reason", "source", "recorded_by", "recorded_at", "version"],
+    )
+    events.save_amendments(amendments)
+    return SaveResult(
+        created=len(to_create),
+        amended=len(amendments),
+        unchanged=len(entries) - len(to_create) - len(to_update),
+        register=None,
+    )
+
+
+def _register_taken(*, school, group, session, user, now: datetime) -> Register:
+    register, created = Register.objects.get_or_create(
+        school=school,
+        registration_group=group,
+        session=session,
+        defaults={"taken_by": user, "taken_at": now, "last_saved_by": user, "last_saved_at": now},
+    )
+    if not created:
+        Register.objects.filter(pk=register.pk).update(last_saved_by=user, last_saved_at=now)
+    return register
+
+
+def mark_record(
+    *,
+    school: School,
+    pupil: Pupil,
+    session: Session,
+    code: str,
+    user,
+    role: str,
+    source: str,
+    minutes_late: int | None = None,
+    note: str = "",
+    reason_id: int | None = None,
+    amendment_reason: str = "",
+) -> SaveResult:
+    """Record one mark (office, parent report, approved leave, system), amending the
+    saved one if there is one. The caller's view of the version is the current one."""
+    current = (
+        Mark.objects.filter(school=school, pupil=pupil, session=session)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return marks_save(
+        school=school,
+        session=session,
+        entries=[
+            MarkEntry(
+                pupil_id=pupil.pk,
+                code=code,
+                minutes_late=minutes_late,
+                note=note,
+                reason_id=reason_id,
+                seen_version=current or 0,
+                amendment_reason=amendment_reason,
+            )
+        ],
+        user=user,
+        role=role,
+        source=source,
+    )

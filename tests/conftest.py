@@ -1,0 +1,38 @@
+import pytest
+from django_scopes import scopes_disabled
+
+from tests.factories import RegistrationGroupFactory, SchoolFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def _scopes_off_for_test_setup(request):
+    """Tests build their data without a tenant scope; code under test still runs in
+    the scope the middleware (or command, or task) selects, because an inner scope wins.
+    A test that checks the fail-safe itself re-enters an empty scope."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_login_lockouts(settings):
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory()
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory()
+
+
+@pytest.fixture
+def group(school):
+    return RegistrationGroupFactory(school=school)
+
+
+@pytest.fixture
+def make_staff(db):
+    return staff
