@@ -310,7 +310,9 @@ class Term(models.Model):
     class Meta:
         ordering = ["starts"]
         constraints = [
-            models.CheckConstraint(name="term_dates_in_order", condition=Q(ends__gte=models.F("starts"))),
+            models.CheckConstraint(
+                name="term_dates_in_order", condition=Q(ends__gte=models.F("starts"))
+            ),
         ]
 
     def __str__(self):
@@ -363,6 +365,9 @@ class RegisterTimes(models.Model):
                 & Q(closes__gte=models.F("late_after")),
             ),
         ]
+
+    def __str__(self):
+        return f"{self.period} {self.opens:%H:%M} late after {self.late_after:%H:%M}"
 
 
 class Session(models.Model):
@@ -486,7 +491,7 @@ class Mark(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.pupil_id} {self.date} {self.session.period if self.session_id else ''}: {self.code_id}"
+        return f"{self.pupil_id} {self.date}: {self.code_id}"
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Register marks are legal records and are never deleted.")
@@ -532,6 +537,9 @@ class Amendment(models.Model):
         ordering = ["amended_at", "id"]
         indexes = [models.Index(fields=["school", "amended_at"])]
 
+    def __str__(self):
+        return f"{self.original_code} -> {self.new_code} by {self.amended_by_name}"
+
     def save(self, *args, **kwargs):
         if self.pk:
             raise PermissionError("Amendments to the register are never changed.")
@@ -565,3 +573,6 @@ class Register(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["school", "session"])]
+
+    def __str__(self):
+        return f"{self.registration_group} {self.session}"

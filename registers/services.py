@@ -110,6 +110,17 @@ class Conflict:
     current: Mark | None
 
 
+class MarksInvalid(ValidationError):
+    """Bad lines of a register: `pupil_errors` is {pupil id: {field: message}}.
+
+    A ValidationError, so callers that only need messages can read `message_dict`
+    ({pupil id: [messages]})."""
+
+    def __init__(self, pupil_errors: dict):
+        self.pupil_errors = {str(k): dict(v) for k, v in pupil_errors.items()}
+        super().__init__({k: list(v.values()) for k, v in self.pupil_errors.items()})
+
+
 class RegisterConflict(Exception):
     """Someone else saved some of these marks since the register was opened."""
 
@@ -159,7 +170,7 @@ def marks_save(
 ) -> SaveResult:
     """Save many marks of one session in one transaction, or none of them.
 
-    Raises ValidationError (field messages keyed by pupil id) on bad input and
+    Raises MarksInvalid (a ValidationError; field messages keyed by pupil id) on bad input and
     RegisterConflict when any mark changed since the person saw it. Queries do not
     grow with the number of pupils.
     """
@@ -180,7 +191,7 @@ def marks_save(
             "pk", "on_roll_from", "on_roll_to", "registration_group_id"
         )
     }
-    errors: dict[str, object] = {}
+    errors: dict[str, dict[str, str]] = {}
     for entry in entries:
         pupil = pupils.get(entry.pupil_id)
         if pupil is None or (allowed_pupil_ids is not None and pupil.pk not in allowed_pupil_ids):
@@ -193,7 +204,7 @@ def marks_save(
         if entry_errors:
             errors[str(entry.pupil_id)] = entry_errors
     if errors:
-        raise ValidationError(errors)
+        raise MarksInvalid(errors)
 
     now = timezone.now()
     try:
@@ -291,12 +302,21 @@ def _write_marks(*, school, session, entries, user, role, source, now) -> SaveRe
         mark.version += 1
         to_update.append(mark)
     if need_reason:
-        raise ValidationError(need_reason)
+        raise MarksInvalid(need_reason)
 
     Mark.objects.bulk_create(to_create)
     Mark.objects.bulk_update(
         to_update,
-        ["code", "minutes_late", "note", "reason", "source", "recorded_by", "recorded_at", "version"],
+        [
+            "code",
+            "minutes_late",
+            "note",
+            "reason",
+            "source",
+            "recorded_by",
+            "recorded_at",
+            "version",
+        ],
     )
     events.save_amendments(amendments)
     return SaveResult(

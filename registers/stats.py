@@ -183,7 +183,9 @@ def marks_on_roll(*, school, start: date, end: date, pupils=None):
     return marks
 
 
-def summarise(*, school, start: date, end: date, pupils: Iterable | None = None) -> dict[int, Summary]:
+def summarise(
+    *, school, start: date, end: date, pupils: Iterable | None = None
+) -> dict[int, Summary]:
     """Summaries keyed by pupil id: every pupil given (zeros if no marks), or every
     pupil with a mark in the range when `pupils` is None. One query."""
     ids = _pupil_ids(pupils)
@@ -257,13 +259,15 @@ def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[i
         counts = window_counts.get(pid, {})
         if counts.get("penalty", 0) >= PENALTY_THRESHOLD_SESSIONS:
             held.append("penalty_threshold")
-        if len(windows.missing_days) == MISSING_FROM_SCHOOL_DAYS and counts.get(
-            "missing", 0
-        ) == sessions_in["missing"]:
+        if (
+            len(windows.missing_days) == MISSING_FROM_SCHOOL_DAYS
+            and counts.get("missing", 0) == sessions_in["missing"]
+        ):
             held.append("missing_from_school")
-        if len(windows.deletion_days) == DELETION_REVIEW_DAYS and counts.get(
-            "deletion", 0
-        ) == sessions_in["deletion"]:
+        if (
+            len(windows.deletion_days) == DELETION_REVIEW_DAYS
+            and counts.get("deletion", 0) == sessions_in["deletion"]
+        ):
             held.append("deletion_review")
         if summary.codes.get("I", 0) >= LONG_ILLNESS_SESSIONS:
             held.append("long_illness")
@@ -290,15 +294,11 @@ def _window_counts(*, school, as_of: date, windows: IndicatorWindows, ids) -> di
         ),
         "missing": Count(
             "id",
-            filter=Q(
-                date__gte=(windows.missing_days or [as_of])[0], code_id__in=MISSING_CODES
-            ),
+            filter=Q(date__gte=(windows.missing_days or [as_of])[0], code_id__in=MISSING_CODES),
         ),
         "deletion": Count(
             "id",
-            filter=Q(
-                date__gte=(windows.deletion_days or [as_of])[0], code_id__in=MISSING_CODES
-            ),
+            filter=Q(date__gte=(windows.deletion_days or [as_of])[0], code_id__in=MISSING_CODES),
         ),
     }
     rows = (
@@ -331,7 +331,12 @@ def weekly(*, school, pupil: Pupil, start: date, end: date) -> list[dict]:
         monday = day - timedelta(days=day.weekday())
         weeks.setdefault(monday, Summary(pupil_id=pupil.pk)).add(code, 1)
     return [
-        {"week_start": monday, "possible": s.possible, "attended": s.attended, "pct": s.attendance_pct}
+        {
+            "week_start": monday,
+            "possible": s.possible,
+            "attended": s.attended,
+            "pct": s.attendance_pct,
+        }
         for monday, s in sorted(weeks.items())
     ]
 
@@ -354,7 +359,7 @@ def missing_marks(*, school, start: date, end: date, pupils=None) -> list[tuple[
     missing = []
     for pupil_id, roll_from, roll_to in roll:
         for session_id, day in sessions:
-            if roll_from <= day and (roll_to is None or day <= roll_to):
-                if (pupil_id, session_id) not in marked:
-                    missing.append((pupil_id, session_id))
+            on_roll_then = roll_from <= day and (roll_to is None or day <= roll_to)
+            if on_roll_then and (pupil_id, session_id) not in marked:
+                missing.append((pupil_id, session_id))
     return missing

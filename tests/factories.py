@@ -54,11 +54,17 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         RegisterTimes.objects.create(
-            school=self, period=Period.AM, opens=dt.time(8, 40), late_after=dt.time(8, 50),
+            school=self,
+            period=Period.AM,
+            opens=dt.time(8, 40),
+            late_after=dt.time(8, 50),
             closes=dt.time(9, 5),
         )
         RegisterTimes.objects.create(
-            school=self, period=Period.PM, opens=dt.time(13, 0), late_after=dt.time(13, 10),
+            school=self,
+            period=Period.PM,
+            opens=dt.time(13, 0),
+            late_after=dt.time(13, 10),
             closes=dt.time(13, 25),
         )
 
@@ -110,7 +116,9 @@ class PupilFactory(factory.django.DjangoModelFactory):
     school = factory.SubFactory(SchoolFactory)
     upn = factory.LazyAttribute(
         lambda p: build_upn(
-            la_code=p.school.la_code or "826", estab=p.school.estab or "2001", year=20,
+            la_code=p.school.la_code or "826",
+            estab=p.school.estab or "2001",
+            year=20,
             serial=next(_serial) % 1000,
         )
     )
@@ -195,13 +203,21 @@ def school_calendar(school, *, start=dt.date(2024, 9, 2), end=dt.date(2025, 7, 2
     year = AcademicYearFactory(school=school)
     TermFactory(school=school, academic_year=year)
     TermFactory(
-        school=school, academic_year=year, name="Spring", starts=dt.date(2025, 1, 6),
-        ends=dt.date(2025, 4, 4), half_term_starts=dt.date(2025, 2, 17),
+        school=school,
+        academic_year=year,
+        name="Spring",
+        starts=dt.date(2025, 1, 6),
+        ends=dt.date(2025, 4, 4),
+        half_term_starts=dt.date(2025, 2, 17),
         half_term_ends=dt.date(2025, 2, 21),
     )
     TermFactory(
-        school=school, academic_year=year, name="Summer", starts=dt.date(2025, 4, 22),
-        ends=dt.date(2025, 7, 22), half_term_starts=dt.date(2025, 5, 26),
+        school=school,
+        academic_year=year,
+        name="Summer",
+        starts=dt.date(2025, 4, 22),
+        ends=dt.date(2025, 7, 22),
+        half_term_starts=dt.date(2025, 5, 26),
         half_term_ends=dt.date(2025, 5, 30),
     )
     sessions_generate(school=school, start=start, end=end)
@@ -211,7 +227,8 @@ def school_calendar(school, *, start=dt.date(2024, 9, 2), end=dt.date(2025, 7, 2
 def mark_days(pupil, days_codes):
     """Write marks for a pupil: {date: code or (am_code, pm_code)} on existing sessions."""
     sessions = {
-        (s.date, s.period): s for s in Session.objects.filter(school=pupil.school, date__in=days_codes)
+        (s.date, s.period): s
+        for s in Session.objects.filter(school=pupil.school, date__in=days_codes)
     }
     marks = []
     for day, codes in days_codes.items():
@@ -224,7 +241,11 @@ def mark_days(pupil, days_codes):
             s = sessions[(day, period)]
             marks.append(
                 Mark(
-                    school=pupil.school, pupil=pupil, session=s, date=day, code_id=code,
+                    school=pupil.school,
+                    pupil=pupil,
+                    session=s,
+                    date=day,
+                    code_id=code,
                     recorded_at=timezone.now(),
                 )
             )

@@ -1,0 +1,110 @@
+"""The platform operator's admin. Tenant data is edited in the app, not here: the
+register's history is shown read-only, and nothing can delete a mark."""
+
+from django.contrib import admin
+
+from .models import (
+    AbsenceReason,
+    AcademicYear,
+    Amendment,
+    AttendanceCode,
+    Closure,
+    Contact,
+    Mark,
+    Membership,
+    Pupil,
+    Register,
+    RegisterTimes,
+    RegistrationGroup,
+    School,
+    Session,
+    Term,
+    Trust,
+)
+
+# Only superusers (who work across schools, unscoped) may use the admin at all.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.site_header = "Attendance MIS administration"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AmendmentInline(admin.TabularInline):
+    model = Amendment
+    extra = 0
+    can_delete = False
+    fields = ["amended_at", "original_code", "new_code", "reason", "amended_by_name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Mark)
+class MarkAdmin(ReadOnlyAdmin):
+    list_display = ["pupil", "date", "session", "code", "minutes_late", "source", "version"]
+    list_filter = ["school", "code", "source"]
+    search_fields = ["pupil__upn", "pupil__legal_surname"]
+    date_hierarchy = "date"
+    list_select_related = ["pupil", "session", "code"]
+    inlines = [AmendmentInline]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(ReadOnlyAdmin):
+    list_display = ["amended_at", "mark", "original_code", "new_code", "amended_by_name", "reason"]
+    list_filter = ["school"]
+
+
+@admin.register(AttendanceCode)
+class AttendanceCodeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "meaning", "category", "possible", "attended"]
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "trust", "urn", "phase"]
+    search_fields = ["name", "urn"]
+
+
+@admin.register(Pupil)
+class PupilAdmin(admin.ModelAdmin):
+    list_display = ["upn", "legal_surname", "legal_forename", "year_group", "school"]
+    list_filter = ["school", "year_group"]
+    search_fields = ["upn", "legal_surname"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "school", "trust"]
+    list_filter = ["role", "school", "trust"]
+
+
+for model in (
+    Trust,
+    RegistrationGroup,
+    Contact,
+    AcademicYear,
+    Term,
+    Closure,
+    RegisterTimes,
+    AbsenceReason,
+):
+    admin.site.register(model)
+
+admin.site.register([Session, Register], ReadOnlyAdmin)
