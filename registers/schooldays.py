@@ -49,9 +49,8 @@ def planned_school_days(*, school, start: date | None = None, end: date | None =
         day = max(term.starts, start) if start else term.starts
         last = min(term.ends, end) if end else term.ends
         while day <= last:
-            in_half_term = (
-                term.half_term_starts is not None
-                and term.half_term_starts <= day <= (term.half_term_ends or term.half_term_starts)
+            in_half_term = term.half_term_starts is not None and term.half_term_starts <= day <= (
+                term.half_term_ends or term.half_term_starts
             )
             if (
                 day.weekday() < 5
