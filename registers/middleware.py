@@ -3,8 +3,8 @@
 `/<school_slug>/...` pages: the user must be signed in and have a role at the school
 (or be a parent with a child there); anyone else gets 404, never a hint that the
 school exists. `/api/v1/schools/<school_slug>/...`: the school is resolved here, but
-membership is checked by the API's permission class after DRF has authenticated the
-token (the middleware runs before DRF authentication).
+membership (and an unknown school) is answered by the API's permission class after DRF
+has authenticated the token (the middleware runs before DRF authentication).
 """
 
 from django.contrib.auth.views import redirect_to_login
@@ -58,7 +58,9 @@ class SchoolMiddleware:
                 if not request.is_parent:
                     raise Http404("No such page.")
         elif school is None:
-            raise Http404("No such page.")
+            # The API's permission class answers (401 before authentication, 404 after)
+            # so that an anonymous client cannot tell real schools from made-up ones.
+            return self.get_response(request)
 
         request.school = school
         with scope(school=school.pk):

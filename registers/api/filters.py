@@ -1,0 +1,43 @@
+"""Query filters for the pupil list (django-filter: bad values answer 400 with a message)."""
+
+import django_filters
+from django.db.models import Q
+
+from ..models import Pupil, RegistrationGroup, YearGroup
+from ..stats import on_roll
+
+
+def _school_groups(request):
+    if request is None:
+        return RegistrationGroup.objects.none()
+    return RegistrationGroup.objects.filter(school=request.school)
+
+
+class PupilFilter(django_filters.FilterSet):
+    registration_group = django_filters.ModelChoiceFilter(queryset=_school_groups)
+    year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)
+    on_roll = django_filters.DateFilter(
+        method="filter_on_roll", label="On roll on this day (YYYY-MM-DD)"
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", label="Part of a legal or preferred name, or a UPN"
+    )
+
+    class Meta:
+        model = Pupil
+        fields = ["registration_group", "year_group", "on_roll", "search"]
+
+    def filter_on_roll(self, queryset, name, day):
+        return queryset.filter(pk__in=on_roll(school=self.request.school, day=day))
+
+    def filter_search(self, queryset, name, value):
+        # Every word must match somewhere: "amy smi" finds Amy Smith.
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(legal_forename__icontains=word)
+                | Q(legal_surname__icontains=word)
+                | Q(preferred_forename__icontains=word)
+                | Q(preferred_surname__icontains=word)
+                | Q(upn__iexact=word)
+            )
+        return queryset

@@ -1,0 +1,86 @@
+"""Reads for the API. Each returns in a fixed number of queries, whatever the pupil count."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from ..models import Contact, Mark, Pupil, Register, RegistrationGroup, School, Session
+from ..stats import on_roll
+from .permissions import sees_all_pupils, sees_contacts
+
+
+def pupils_visible(*, school: School, user, roles) -> QuerySet[Pupil]:
+    """All the school's pupils, or for a teacher only those of their own groups."""
+    pupils = Pupil.objects.filter(school=school).select_related("registration_group")
+    if not sees_all_pupils(roles):
+        pupils = pupils.filter(registration_group__teachers=user)
+    return pupils
+
+
+def pupil_detail_queryset(*, school: School, user, roles) -> QuerySet[Pupil]:
+    pupils = pupils_visible(school=school, user=user, roles=roles)
+    if sees_contacts(roles):
+        contacts = Contact.objects.filter(school=school).order_by("priority", "pk")
+        pupils = pupils.prefetch_related(Prefetch("contacts", queryset=contacts))
+    return pupils
+
+
+def groups_with_teachers(*, school: School):
+    return RegistrationGroup.objects.filter(school=school).prefetch_related("teachers")
+
+
+def sessions_between(*, school: School, start: date | None, end: date | None):
+    sessions = Session.objects.filter(school=school)
+    if start:
+        sessions = sessions.filter(date__gte=start)
+    if end:
+        sessions = sessions.filter(date__lte=end)
+    return sessions.order_by("date", "period")
+
+
+def teaches(*, user, group: RegistrationGroup) -> bool:
+    return group.teachers.filter(pk=user.pk).exists()
+
+
+def group_pupil_ids(*, school: School, group: RegistrationGroup) -> set[int]:
+    """Every pupil of the group, on roll or not: the service says which are off roll."""
+    return set(
+        Pupil.objects.filter(school=school, registration_group=group).values_list("pk", flat=True)
+    )
+
+
+@dataclass
+class RegisterLine:
+    pupil: Pupil
+    mark: Mark | None
+
+
+@dataclass
+class RegisterView:
+    session: Session
+    group: RegistrationGroup
+    register: Register | None
+    lines: list[RegisterLine]
+
+
+def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
+    """The pupils of a group on roll on the session's day, each with their mark or None."""
+    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
+    marks = current_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
+    register = (
+        Register.objects.filter(school=school, registration_group=group, session=session)
+        .select_related("taken_by", "last_saved_by")
+        .first()
+    )
+    return RegisterView(
+        session=session,
+        group=group,
+        register=register,
+        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
+    )
+
+
+def current_marks(*, school: School, session: Session, pupil_ids) -> dict[int, Mark]:
+    marks = Mark.objects.filter(school=school, session=session, pupil_id__in=pupil_ids)
+    return {m.pupil_id: m for m in marks.select_related("recorded_by")}
