@@ -137,10 +137,18 @@ class SaveResult:
     register: Register | None
 
 
-def _validate_entry(entry: MarkEntry, *, reasons: dict[int, AbsenceReason]) -> dict[str, str]:
+def _validate_entry(
+    entry: MarkEntry, *, period: str, reasons: dict[int, AbsenceReason]
+) -> dict[str, str]:
     errors = {}
+    other_present = PRESENT_CODE[Period.PM if period == Period.AM else Period.AM]
     if entry.code not in code_rules():
         errors["code"] = f"{entry.code!r} is not a national attendance code."
+    elif entry.code == other_present:
+        errors["code"] = (
+            f"{entry.code} is the {'afternoon' if period == Period.AM else 'morning'} present "
+            f"mark; use {PRESENT_CODE[period]} in the {period}."
+        )
     if entry.minutes_late is not None:
         if entry.minutes_late < 0 or entry.minutes_late > 600:
             errors["minutes_late"] = "Minutes late must be between 0 and 600."
@@ -200,7 +208,7 @@ def marks_save(
         if not pupil.on_roll(session.date):
             errors[str(entry.pupil_id)] = {"pupil": f"Not on roll on {session.date:%d %B %Y}."}
             continue
-        entry_errors = _validate_entry(entry, reasons=reasons)
+        entry_errors = _validate_entry(entry, period=session.period, reasons=reasons)
         if entry_errors:
             errors[str(entry.pupil_id)] = entry_errors
     if errors:

@@ -1,6 +1,21 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from datetime import date
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from . import forms, selectors, services
+from .models import (
+    ROLES_ALL_STAFF,
+    ROLES_REGISTER_ANY_GROUP,
+    Period,
+    RegistrationGroup,
+    Role,
+    Session,
+)
+from .permissions import roles_required
 from .tenancy import staff_schools
 
 
@@ -14,12 +29,218 @@ def home(request):
 
 
 def school_home(request, school_slug):
-    return render(request, "registers/school_home.html")
+    """A landing page; the links follow the person's roles (parents see none of these)."""
+    return render(
+        request,
+        "registers/school_home.html",
+        {
+            "takes_registers": bool(request.roles & ROLES_ALL_STAFF),
+            "sees_all_registers": bool(request.roles & ROLES_REGISTER_ANY_GROUP),
+            "today": selectors.local_today(request.school),
+        },
+    )
 
 
+def _day_from_query(request) -> tuple[date, str]:
+    """?date=YYYY-MM-DD, or today at the school; and a message if the date was unreadable."""
+    today = selectors.local_today(request.school)
+    value = request.GET.get("date", "").strip()
+    if not value:
+        return today, ""
+    try:
+        return date.fromisoformat(value), ""
+    except ValueError:
+        return today, f"“{value}” is not a date like 2024-09-09, so this is today."
+
+
+@roles_required(ROLES_ALL_STAFF)
 def my_registers(request, school_slug):
-    return render(request, "registers/school_home.html")
+    school = request.school
+    day, problem = _day_from_query(request)
+    group_days = selectors.my_registers(
+        school=school, user=request.user, roles=request.roles, day=day
+    )
+    school_day = any(gd.statuses for gd in group_days) or bool(
+        selectors.sessions_on(school=school, day=day)
+    )
+    context = {
+        "day": day,
+        "today": selectors.local_today(school),
+        "problem": problem,
+        "group_days": group_days,
+        "school_day": school_day,
+        "sees_all": bool(request.roles & ROLES_REGISTER_ANY_GROUP),
+        "current_period": selectors.current_period(school),
+        "previous_day": selectors.previous_school_day(school=school, before=day),
+        "next_day": selectors.next_school_day(school=school, after=day),
+    }
+    return render(request, "registers/my_registers.html", context)
 
 
+@roles_required(ROLES_REGISTER_ANY_GROUP)
 def outstanding(request, school_slug):
-    return render(request, "registers/school_home.html")
+    school = request.school
+    day, problem = _day_from_query(request)
+    period = request.GET.get("period", "")
+    if period not in Period.values:
+        period = selectors.current_period(school) if day == selectors.local_today(school) else "AM"
+    session = Session.objects.filter(school=school, date=day, period=period).first()
+    not_taken, taken = (
+        ([], []) if session is None else selectors.outstanding(school=school, session=session)
+    )
+    context = {
+        "day": day,
+        "period": period,
+        "periods": Period.choices,
+        "problem": problem,
+        "session": session,
+        "not_taken": [(s, selectors.teacher_names(s.group)) for s in not_taken],
+        "taken": taken,
+        "next_day": None if session else selectors.next_school_day(school=school, after=day),
+    }
+    return render(request, "registers/outstanding.html", context)
+
+
+# ---- The register itself ---------------------------------------------------------------
+
+
+def _register_url(school, group, session) -> str:
+    return reverse(
+        "registers:register",
+        kwargs={
+            "school_slug": school.slug,
+            "group_id": group.pk,
+            "day": session.date,
+            "period": session.period,
+        },
+    )
+
+
+@roles_required(ROLES_ALL_STAFF)
+def register(request, school_slug, group_id, day, period):
+    school = request.school
+    group = get_object_or_404(RegistrationGroup.objects.filter(school=school), pk=group_id)
+    session = get_object_or_404(Session.objects.filter(school=school), date=day, period=period)
+    teaches = Role.TEACHER in request.roles and selectors.teaches(group=group, user=request.user)
+    any_group = bool(request.roles & ROLES_REGISTER_ANY_GROUP)
+    if not (teaches or any_group):
+        raise PermissionDenied("This is another group's register.")
+    lines = selectors.register_lines(
+        school=school, group=group, session=session, can_change_pre_entered=any_group
+    )
+    page = RegisterPage(request, group=group, session=session, lines=lines)
+    if request.method != "POST":
+        return page.render()
+    if request.POST.get("action") == "all_present":
+        return _fill_present(page)
+    role = selectors.acting_role(roles=request.roles, teaches_group=teaches)
+    return _save(page, role=role)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _fill_present(page):
+    """Without JavaScript, "mark all unmarked present" fills the form; it saves nothing."""
+    forms.read_register(page.request.POST, lines=page.lines, session=page.session)
+    for line in page.lines:
+        line.errors.clear()
+    filled = forms.fill_present(page.lines, session=page.session)
+    page.notice = f"{filled} unmarked pupil{_s(filled)} set to present. Check, then save."
+    return page.render()
+
+
+def _save(page, *, role: str):
+    request, session, lines = page.request, page.session, page.lines
+    entries = forms.read_register(request.POST, lines=lines, session=session)
+    entries += forms.strangers(request.POST, lines=lines)
+    if any(line.errors for line in lines):
+        return page.render(status=400)
+    if not entries:
+        page.problems.append("Nothing to save yet: choose a code for at least one pupil.")
+        return page.render(status=400)
+    try:
+        services.marks_save(
+            school=request.school,
+            session=session,
+            entries=entries,
+            user=request.user,
+            role=role,
+            registration_group=page.group,
+            allowed_pupil_ids={line.pupil.pk for line in lines},
+        )
+    except ValidationError as exc:
+        page.add_errors(exc)
+        return page.render(status=400)
+    except services.RegisterConflict as exc:
+        page.show_conflicts({c.pupil_id for c in exc.conflicts})
+        return page.render(status=409)
+    count = len(entries)
+    messages.success(request, f"Register saved: {count} mark{_s(count)}")
+    unmarked = sum(1 for line in lines if not line.code and line.mark is None)
+    if unmarked:
+        messages.warning(request, f"{unmarked} pupil{_s(unmarked)} not marked yet.")
+    return redirect(_register_url(request.school, page.group, session))
+
+
+class RegisterPage:
+    """What the register template needs, and the messages gathered on the way."""
+
+    def __init__(self, request, *, group, session, lines):
+        self.request = request
+        self.group = group
+        self.session = session
+        self.lines = lines
+        self.problems: list[str] = []
+        self.notice = ""
+        self.conflicts = 0
+
+    def add_errors(self, exc: ValidationError) -> None:
+        """Put the service's messages next to the pupils they are about."""
+        if not hasattr(exc, "error_dict"):
+            self.problems.extend(exc.messages)
+            return
+        by_pupil = {str(line.pupil.pk): line for line in self.lines}
+        for key, texts in exc.message_dict.items():
+            line = by_pupil.get(key)
+            if line is None:
+                self.problems.extend(f"Pupil {key}: {text}" for text in texts)
+            else:
+                line.errors.extend(texts)
+
+    def show_conflicts(self, pupil_ids: set[int]) -> None:
+        """Show what is saved now, keep the person's entries, and take the new versions
+        so that a second save (after a look) goes through."""
+        school = self.request.school
+        current = selectors.session_marks(
+            school=school, session=self.session, pupil_ids=[line.pupil.pk for line in self.lines]
+        )
+        for line in self.lines:
+            line.show_saved(current.get(line.pupil.pk))
+            if line.pupil.pk in pupil_ids:
+                line.conflicted = True
+                line.conflict = line.mark
+        self.conflicts = len(pupil_ids)
+
+    def render(self, status: int = 200):
+        school = self.request.school
+        lines = self.lines
+        context = {
+            "group": self.group,
+            "session": self.session,
+            "lines": lines,
+            "picker": selectors.code_picker(school=school, session=self.session),
+            "register": selectors.register_taken(
+                school=school, group=self.group, session=self.session
+            ),
+            "marked": sum(1 for line in lines if line.code or line.mark),
+            "problems": self.problems,
+            "errors": [line for line in lines if line.errors],
+            "notice": self.notice,
+            "conflicts": self.conflicts,
+            "status": status,
+            "back_url": reverse("registers:my_registers", kwargs={"school_slug": school.slug})
+            + f"?date={self.session.date.isoformat()}",
+        }
+        return render(self.request, "registers/register.html", context, status=status)

@@ -30,12 +30,6 @@ MONDAY = dt.date(2024, 9, 9)
 # ---- Fixtures -------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every test here makes several users; the production hasher takes most of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     return APIClient()

@@ -26,15 +26,20 @@ def teacher(school):
 
 def save(session, teacher, entries, **kwargs):
     return services.marks_save(
-        school=session.school, session=session, entries=entries, user=teacher,
-        role=Role.TEACHER, **kwargs,
+        school=session.school,
+        session=session,
+        entries=entries,
+        user=teacher,
+        role=Role.TEACHER,
+        **kwargs,
     )
 
 
 def test_first_entry_writes_no_amendment(session, teacher, group):
     pupil = PupilFactory(school=session.school, registration_group=group)
-    result = save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="/")],
-                  registration_group=group)
+    result = save(
+        session, teacher, [MarkEntry(pupil_id=pupil.pk, code="/")], registration_group=group
+    )
     mark = Mark.objects.get(pupil=pupil, session=session)
     assert (mark.code_id, mark.version, mark.recorded_by) == ("/", 1, teacher)
     assert result.created == 1
@@ -45,8 +50,11 @@ def test_first_entry_writes_no_amendment(session, teacher, group):
 def test_changing_a_saved_mark_writes_an_amendment_with_name_and_role(session, teacher):
     pupil = PupilFactory(school=session.school)
     save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="N")])
-    save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="I", seen_version=1,
-                                      amendment_reason="Mum rang: ill")])
+    save(
+        session,
+        teacher,
+        [MarkEntry(pupil_id=pupil.pk, code="I", seen_version=1, amendment_reason="Mum rang: ill")],
+    )
     mark = Mark.objects.get(pupil=pupil, session=session)
     assert (mark.code_id, mark.version) == ("I", 2)
     amendment = Amendment.objects.get(mark=mark)
@@ -60,10 +68,14 @@ def test_a_change_without_a_reason_is_refused_and_nothing_changes(session, teach
     pupil, other = PupilFactory(school=session.school), PupilFactory(school=session.school)
     save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="N")])
     with pytest.raises(ValidationError) as err:
-        save(session, teacher, [
-            MarkEntry(pupil_id=other.pk, code="/"),
-            MarkEntry(pupil_id=pupil.pk, code="I", seen_version=1),
-        ])
+        save(
+            session,
+            teacher,
+            [
+                MarkEntry(pupil_id=other.pk, code="/"),
+                MarkEntry(pupil_id=pupil.pk, code="I", seen_version=1),
+            ],
+        )
     assert "Say why" in err.value.pupil_errors[str(pupil.pk)]["amendment_reason"]
     assert Mark.objects.get(pupil=pupil).code_id == "N"
     assert not Mark.objects.filter(pupil=other).exists()
@@ -72,8 +84,11 @@ def test_a_change_without_a_reason_is_refused_and_nothing_changes(session, teach
 def test_one_bad_code_saves_none_of_the_register(session, teacher):
     good, bad = PupilFactory(school=session.school), PupilFactory(school=session.school)
     with pytest.raises(ValidationError) as err:
-        save(session, teacher, [MarkEntry(pupil_id=good.pk, code="/"),
-                                MarkEntry(pupil_id=bad.pk, code="QQ")])
+        save(
+            session,
+            teacher,
+            [MarkEntry(pupil_id=good.pk, code="/"), MarkEntry(pupil_id=bad.pk, code="QQ")],
+        )
     assert "not a national attendance code" in str(err.value)
     assert not Mark.objects.filter(session=session).exists()
 
@@ -93,7 +108,10 @@ def test_second_person_saving_from_a_stale_register_is_told_and_overwrites_nothi
     save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="/")])
     with pytest.raises(RegisterConflict) as err:
         services.marks_save(
-            school=session.school, session=session, user=office, role=Role.OFFICE,
+            school=session.school,
+            session=session,
+            user=office,
+            role=Role.OFFICE,
             entries=[MarkEntry(pupil_id=pupil.pk, code="N", seen_version=0)],
         )
     assert err.value.conflicts[0].current.code_id == "/"
@@ -138,7 +156,18 @@ def test_the_database_itself_refuses_to_delete_a_mark(session, teacher):
 
     pupil = PupilFactory(school=session.school)
     save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="/")])
-    with pytest.raises(DatabaseError, match="never deleted"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM registers_mark")
+    with (
+        pytest.raises(DatabaseError, match="never deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM registers_mark")
     assert Mark.objects.filter(pupil=pupil).exists()
+
+
+def test_the_other_sessions_present_mark_is_refused(session, teacher):
+    pupil = PupilFactory(school=session.school)
+    with pytest.raises(ValidationError) as err:
+        save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="\\")])
+    assert "use / in the AM" in err.value.pupil_errors[str(pupil.pk)]["code"]
+    assert not Mark.objects.filter(pupil=pupil).exists()

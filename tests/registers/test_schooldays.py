@@ -22,8 +22,13 @@ def calendar_school(school):
 def test_planned_days_skip_weekends_half_term_bank_holidays_and_closures(school):
     year = AcademicYearFactory(school=school)
     TermFactory(
-        school=school, academic_year=year, name="Summer", starts=D(2025, 4, 22),
-        ends=D(2025, 7, 22), half_term_starts=D(2025, 5, 26), half_term_ends=D(2025, 5, 30),
+        school=school,
+        academic_year=year,
+        name="Summer",
+        starts=D(2025, 4, 22),
+        ends=D(2025, 7, 22),
+        half_term_starts=D(2025, 5, 26),
+        half_term_ends=D(2025, 5, 30),
     )
     Closure.objects.create(school=school, date=D(2025, 6, 13), reason="INSET", kind="inset")
 

@@ -1,0 +1,401 @@
+"""Reads for the register pages: what a teacher or the office sees.
+
+Every function here runs a fixed number of queries whatever the size of the group or
+the school, so that opening a register of 30 costs the same as one of 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+from django.utils import timezone
+
+from .events import actor_name
+from .models import (
+    ROLES_REGISTER_ANY_GROUP,
+    AttendanceCode,
+    Mark,
+    Period,
+    Pupil,
+    Register,
+    RegistrationGroup,
+    Role,
+    School,
+    Session,
+)
+from .services import PRESENT_CODE
+from .stats import on_roll
+
+# The morning register's view of "now" ends at noon; the office looks at PM after that.
+AFTERNOON_FROM = time(12, 0)
+# How far back "the school's most-used codes" look.
+POPULAR_CODES_DAYS = 42
+POPULAR_CODES_SHOWN = 3
+# Always offered as big buttons, after the session's present code.
+EVERYDAY_CODES = ("L", "N", "I", "M")
+
+# Short words under the big code buttons; the select carries the full national meaning.
+SHORT_LABELS = {
+    "/": "Present",
+    "\\": "Present",
+    "L": "Late",
+    "K": "LA provision",
+    "V": "Trip",
+    "P": "Sport",
+    "W": "Work exp.",
+    "B": "Other activity",
+    "D": "Dual reg.",
+    "C1": "Performance",
+    "M": "Medical",
+    "J1": "Interview",
+    "S": "Study leave",
+    "X": "Not required",
+    "C2": "Part-time",
+    "C": "Exceptional",
+    "T": "Travelling",
+    "R": "Religious",
+    "I": "Ill",
+    "E": "Suspended",
+    "Q": "No access",
+    "Y1": "No transport",
+    "Y2": "Travel disrupted",
+    "Y3": "Part closed",
+    "Y4": "Site closed",
+    "Y5": "Detention",
+    "Y6": "Public health",
+    "Y7": "Unavoidable",
+    "G": "Holiday",
+    "N": "No reason",
+    "O": "Unauthorised",
+    "U": "After close",
+    "Z": "Prospective",
+    "#": "Closed",
+}
+
+# When someone holds several roles, the one named on an amendment is the one they
+# most likely act in on a register.
+ROLE_PRECEDENCE = (
+    Role.OFFICE,
+    Role.ATTENDANCE_OFFICER,
+    Role.ATTENDANCE_LEAD,
+    Role.HEADTEACHER,
+    Role.SCHOOL_ADMIN,
+    Role.TEACHER,
+)
+
+
+# ---- Time and calendar ----------------------------------------------------------------
+
+
+def local_now(school: School) -> datetime:
+    return timezone.localtime(timezone.now(), ZoneInfo(school.timezone))
+
+
+def local_today(school: School) -> date:
+    return local_now(school).date()
+
+
+def current_period(school: School) -> str:
+    return Period.AM if local_now(school).time() < AFTERNOON_FROM else Period.PM
+
+
+def sessions_on(*, school: School, day: date) -> dict[str, Session]:
+    return {s.period: s for s in Session.objects.filter(school=school, date=day)}
+
+
+def next_school_day(*, school: School, after: date) -> date | None:
+    return (
+        Session.objects.filter(school=school, date__gt=after)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def previous_school_day(*, school: School, before: date) -> date | None:
+    return (
+        Session.objects.filter(school=school, date__lt=before)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+# ---- Who takes which register ---------------------------------------------------------
+
+
+def registers_for(*, school: School, user, roles) -> list[RegistrationGroup]:
+    """The groups whose registers this person takes: their own, or all for the office."""
+    groups = RegistrationGroup.objects.filter(school=school)
+    if not roles & ROLES_REGISTER_ANY_GROUP:
+        groups = groups.filter(teachers=user)
+    return list(groups.order_by("name"))
+
+
+def teaches(*, group: RegistrationGroup, user) -> bool:
+    return group.teachers.filter(pk=user.pk).exists()
+
+
+def acting_role(*, roles, teaches_group: bool) -> str:
+    """The role recorded on amendments for this person on this register."""
+    if teaches_group and Role.TEACHER in roles:
+        return Role.TEACHER
+    return next(role for role in ROLE_PRECEDENCE if role in roles)
+
+
+# ---- Registers taken or not -----------------------------------------------------------
+
+
+@dataclass
+class RegisterStatus:
+    group: RegistrationGroup
+    session: Session
+    on_roll: int
+    marked: int
+    register: Register | None
+
+    @property
+    def taken(self) -> bool:
+        return self.register is not None
+
+    @property
+    def unmarked(self) -> int:
+        return max(self.on_roll - self.marked, 0)
+
+
+def register_statuses(
+    *, school: School, groups: list[RegistrationGroup], sessions: list[Session]
+) -> dict[tuple[int, int], RegisterStatus]:
+    """Taken or not, and marked / on roll, for each (group id, session id) of one day.
+
+    Three queries whatever the number of groups, pupils or sessions.
+    """
+    if not groups or not sessions:
+        return {}
+    day = sessions[0].date
+    roll = on_roll(school=school, day=day).filter(registration_group__in=groups)
+    on_roll_counts = dict(
+        roll.order_by()
+        .values_list("registration_group")
+        .annotate(n=Count("pk"))
+        .values_list("registration_group", "n")
+    )
+    marked_counts = {
+        (group_id, session_id): n
+        for group_id, session_id, n in Mark.objects.filter(
+            school=school, session__in=sessions, pupil__in=roll
+        )
+        .order_by()
+        .values_list("pupil__registration_group", "session")
+        .annotate(n=Count("pk"))
+    }
+    registers = {
+        (r.registration_group_id, r.session_id): r
+        for r in Register.objects.filter(
+            school=school, session__in=sessions, registration_group__in=groups
+        ).select_related("taken_by", "last_saved_by")
+    }
+    return {
+        (g.pk, s.pk): RegisterStatus(
+            group=g,
+            session=s,
+            on_roll=on_roll_counts.get(g.pk, 0),
+            marked=marked_counts.get((g.pk, s.pk), 0),
+            register=registers.get((g.pk, s.pk)),
+        )
+        for g in groups
+        for s in sessions
+    }
+
+
+@dataclass
+class GroupDay:
+    group: RegistrationGroup
+    statuses: list[RegisterStatus]
+
+
+def my_registers(*, school: School, user, roles, day: date) -> list[GroupDay]:
+    groups = registers_for(school=school, user=user, roles=roles)
+    sessions = sorted(sessions_on(school=school, day=day).values(), key=lambda s: s.period)
+    statuses = register_statuses(school=school, groups=groups, sessions=sessions)
+    return [GroupDay(g, [statuses[(g.pk, s.pk)] for s in sessions]) for g in groups]
+
+
+def outstanding(*, school: School, session: Session) -> tuple[list, list]:
+    """(not yet taken, taken) registers of a session; groups with nobody on roll are left out."""
+    groups = list(
+        RegistrationGroup.objects.filter(school=school)
+        .order_by("name")
+        .prefetch_related("teachers")
+    )
+    statuses = register_statuses(school=school, groups=groups, sessions=[session])
+    rows = [statuses[(g.pk, session.pk)] for g in groups]
+    not_taken = [r for r in rows if not r.taken and r.on_roll]
+    taken = sorted((r for r in rows if r.taken), key=lambda r: r.register.taken_at)
+    return not_taken, taken
+
+
+def teacher_names(group: RegistrationGroup) -> list[str]:
+    """Names of the group's teachers (prefetched by `outstanding`)."""
+    return [actor_name(t) for t in group.teachers.all()]
+
+
+# ---- One register ---------------------------------------------------------------------
+
+
+@dataclass
+class RegisterLine:
+    """One pupil's line: the saved mark, and what the person has entered on the form."""
+
+    pupil: Pupil
+    mark: Mark | None
+    can_change_pre_entered: bool
+    code: str = ""
+    arrival: str = ""
+    minutes: str = ""
+    note: str = ""
+    version: int = 0
+    amend: str = ""
+    errors: list[str] = field(default_factory=list)
+    # Someone else's mark saved since this person opened the register.
+    conflict: Mark | None = None
+    conflicted: bool = False
+
+    @property
+    def locked(self) -> bool:
+        """A pre-entered mark (office, parent, leave) a teacher cannot change here."""
+        return bool(self.mark and self.mark.is_pre_entered and not self.can_change_pre_entered)
+
+    @property
+    def saved_code(self) -> str:
+        return self.mark.code_id if self.mark else ""
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.pupil.legal_forename} {self.pupil.legal_surname}"
+
+    @property
+    def shows_legal_name(self) -> bool:
+        return self.legal_name != self.pupil.display_name
+
+    @property
+    def changing_saved_mark(self) -> bool:
+        return bool(self.mark and self.code and self.code != self.mark.code_id)
+
+    @property
+    def shows_amend(self) -> bool:
+        if self.mark is None:
+            return False
+        return self.changing_saved_mark or bool(self.errors) or self.conflicted
+
+    @property
+    def state_text(self) -> str:
+        if not self.code:
+            return "Not marked"
+        text = f"{self.code} {SHORT_LABELS.get(self.code, '')}".strip()
+        if self.code in ("L", "U") and self.minutes:
+            text += f" ({self.minutes} min)"
+        return text
+
+    @property
+    def shows_details(self) -> bool:
+        return bool(self.arrival or self.minutes or self.errors) or self.code in ("L", "U")
+
+    def show_saved(self, mark: Mark | None) -> None:
+        """Take a freshly read saved mark, keeping whatever the person entered."""
+        self.mark = mark
+        self.version = mark.version if mark else 0
+        if mark and not self.code:
+            self.code = mark.code_id
+            self.minutes = "" if mark.minutes_late is None else str(mark.minutes_late)
+            self.note = mark.note
+
+
+def _line(pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool) -> RegisterLine:
+    line = RegisterLine(pupil=pupil, mark=None, can_change_pre_entered=can_change_pre_entered)
+    line.show_saved(mark)
+    return line
+
+
+def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, Mark]:
+    return {
+        m.pupil_id: m
+        for m in Mark.objects.filter(
+            school=school, session=session, pupil_id__in=list(pupil_ids)
+        ).select_related("code", "recorded_by")
+    }
+
+
+def register_lines(
+    *, school: School, group: RegistrationGroup, session: Session, can_change_pre_entered: bool
+) -> list[RegisterLine]:
+    """Pupils on roll in the group that day, by surname, each with any saved mark."""
+    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
+    pupils.sort(key=lambda p: (p.surname.casefold(), p.forename.casefold(), p.pk))
+    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
+    return [_line(p, marks.get(p.pk), can_change_pre_entered) for p in pupils]
+
+
+def register_taken(*, school: School, group: RegistrationGroup, session: Session):
+    return (
+        Register.objects.filter(school=school, registration_group=group, session=session)
+        .select_related("taken_by", "last_saved_by")
+        .first()
+    )
+
+
+# ---- The code picker ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeChoice:
+    code: str
+    meaning: str
+    category: str
+    category_label: str
+
+    @property
+    def short(self) -> str:
+        return SHORT_LABELS.get(self.code, self.code)
+
+
+@dataclass
+class CodePicker:
+    buttons: list[CodeChoice]
+    groups: list[tuple[str, list[CodeChoice]]]
+    present: str
+
+
+def code_picker(*, school: School, session: Session) -> CodePicker:
+    """Big buttons for the everyday codes and the school's most used, and every national
+    code by category for the select. Two queries."""
+    categories = dict(AttendanceCode.Category.choices)
+    other_present = PRESENT_CODE[Period.PM if session.period == Period.AM else Period.AM]
+    choices = [
+        CodeChoice(c.code, c.meaning, c.category, categories.get(c.category, c.category))
+        for c in AttendanceCode.objects.order_by("sort_order")
+        if c.code != other_present
+    ]
+    by_code = {c.code: c for c in choices}
+    present = PRESENT_CODE[session.period]
+    fixed = [present, *EVERYDAY_CODES]
+    popular = (
+        Mark.objects.filter(
+            school=school,
+            date__range=(session.date - timedelta(days=POPULAR_CODES_DAYS), session.date),
+        )
+        .exclude(code_id__in=[*fixed, other_present])
+        .order_by()
+        .values_list("code_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "code_id")
+        .values_list("code_id", flat=True)[:POPULAR_CODES_SHOWN]
+    )
+    buttons = [by_code[c] for c in [*fixed, *popular] if c in by_code]
+    groups: dict[str, list[CodeChoice]] = {}
+    for choice in choices:
+        groups.setdefault(choice.category_label, []).append(choice)
+    return CodePicker(buttons=buttons, groups=list(groups.items()), present=present)

@@ -1,0 +1,618 @@
+"""The register in a browser: the teacher's list, one register, saving it."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from registers.models import Amendment, Mark, Register, Role
+from registers.selectors import local_today
+from registers.stats import code_rules
+from tests.factories import (
+    MarkFactory,
+    PupilFactory,
+    RegistrationGroupFactory,
+    SessionFactory,
+    staff,
+)
+
+DAY = dt.date(2024, 9, 9)
+
+
+@pytest.fixture
+def teacher(school, group):
+    user = staff(school, Role.TEACHER, first_name="Ada", last_name="Lovelace")
+    group.teachers.add(user)
+    return user
+
+
+@pytest.fixture
+def office(school):
+    return staff(school, Role.OFFICE, first_name="Grace", last_name="Hopper")
+
+
+@pytest.fixture
+def am(school):
+    return SessionFactory(school=school, date=DAY, period="AM")
+
+
+@pytest.fixture
+def pm(school):
+    return SessionFactory(school=school, date=DAY, period="PM")
+
+
+@pytest.fixture
+def pupils(school, group):
+    names = [("Zara", "Young"), ("Amir", "Ahmed"), ("Ben", "Carter"), ("Ivy", "Moss")]
+    return [
+        PupilFactory(school=school, registration_group=group, legal_forename=f, legal_surname=s)
+        for f, s in names
+    ]
+
+
+def register_url(group, session=None, *, day=DAY, period="AM"):
+    if session is not None:
+        day, period = session.date, session.period
+    return reverse(
+        "registers:register",
+        kwargs={
+            "school_slug": group.school.slug,
+            "group_id": group.pk,
+            "day": day,
+            "period": period,
+        },
+    )
+
+
+def my_url(school, **query):
+    url = reverse("registers:my_registers", kwargs={"school_slug": school.slug})
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+def form_for(pupils, codes, **extra):
+    """A register post as the page sends it: one code per pupil, versions as shown."""
+    data = {"action": "save"}
+    for pupil, code in zip(pupils, codes, strict=True):
+        data[f"code-{pupil.pk}"] = code
+        data[f"version-{pupil.pk}"] = "0"
+    data.update(extra)
+    return data
+
+
+def selected_code(response, pupil):
+    """The code shown selected for a pupil on the page (what the person would see)."""
+    html = response.content.decode()
+    select = re.search(rf'<select id="code-{pupil.pk}".*?</select>', html, re.S)
+    assert select, f"no code picker for {pupil}"
+    chosen = re.search(r'<option value="([^"]*)"[^>]* selected>', select.group(0))
+    return chosen.group(1) if chosen else None
+
+
+# ---- My registers ---------------------------------------------------------------------
+
+
+def test_a_teacher_sees_their_own_groups_only(client, school, group, teacher, am, pm):
+    other = RegistrationGroupFactory(school=school, name="6Z")
+    client.force_login(teacher)
+    response = client.get(my_url(school, date="2024-09-09"))
+    assert response.status_code == 200
+    assert [gd.group for gd in response.context["group_days"]] == [group]
+    assert other.name not in response.content.decode()
+
+
+def test_the_office_sees_every_group_taken_or_not(client, school, group, office, am, pm, pupils):
+    other = RegistrationGroupFactory(school=school, name="6Z")
+    PupilFactory(school=school, registration_group=other)
+    Register.objects.create(
+        school=school,
+        registration_group=group,
+        session=am,
+        taken_by=office,
+        taken_at=am_time(),
+        last_saved_by=office,
+        last_saved_at=am_time(),
+    )
+    for pupil in pupils[:3]:
+        MarkFactory(session=am, pupil=pupil)
+    client.force_login(office)
+    response = client.get(my_url(school, date="2024-09-09"))
+    rows = {gd.group.name: gd.statuses for gd in response.context["group_days"]}
+    assert set(rows) == {group.name, other.name}
+    group_am, group_pm = rows[group.name]
+    assert (group_am.taken, group_am.marked, group_am.on_roll) == (True, 3, 4)
+    assert (group_pm.taken, group_pm.marked, group_pm.on_roll) == (False, 0, 4)
+    assert not rows[other.name][0].taken
+    assert "3 of 4 marked" in response.content.decode()
+
+
+def am_time():
+    return dt.datetime(2024, 9, 9, 8, 45, tzinfo=dt.UTC)
+
+
+def test_today_is_the_schools_local_date(client, school, group, teacher):
+    today = local_today(school)
+    PupilFactory(school=school, registration_group=group)
+    SessionFactory(school=school, date=today, period="AM")
+    client.force_login(teacher)
+    response = client.get(my_url(school))
+    assert response.context["day"] == today
+    assert register_url(group, day=today, period="AM") in response.content.decode()
+
+
+def test_a_day_without_school_says_so_and_links_the_next_school_day(client, school, group, teacher):
+    later = local_today(school) + dt.timedelta(days=3)
+    SessionFactory(school=school, date=later, period="AM")
+    client.force_login(teacher)
+    response = client.get(my_url(school))
+    html = response.content.decode()
+    assert "is not a school day" in html
+    assert f"?date={later.isoformat()}" in html
+
+
+def test_an_unreadable_date_is_explained_not_a_crash(client, school, teacher):
+    client.force_login(teacher)
+    response = client.get(my_url(school, date="9th-September"))
+    assert response.status_code == 200
+    assert "is not a date" in response.content.decode()
+
+
+def test_my_registers_three_actors(client, school, other_school, teacher):
+    client.force_login(teacher)
+    assert client.get(my_url(school)).status_code == 200
+    client.force_login(staff(school, Role.TRUST_LEAD))
+    assert client.get(my_url(school)).status_code == 403
+    client.force_login(staff(other_school, Role.OFFICE))
+    assert client.get(my_url(school)).status_code == 404
+
+
+def test_school_home_links_follow_the_role(client, school, teacher, office):
+    client.force_login(teacher)
+    html = client.get(reverse("registers:school_home", args=[school.slug])).content.decode()
+    assert "Your registers" in html
+    assert reverse("registers:outstanding", args=[school.slug]) not in html.split("<main")[1]
+    client.force_login(office)
+    html = client.get(reverse("registers:school_home", args=[school.slug])).content.decode()
+    assert reverse("registers:outstanding", args=[school.slug]) in html.split("<main")[1]
+
+
+def test_the_menu_offers_only_pages_the_person_may_open(client, school, teacher, office):
+    registers = reverse("registers:my_registers", args=[school.slug])
+    outstanding = reverse("registers:outstanding", args=[school.slug])
+    home = reverse("registers:school_home", args=[school.slug])
+
+    def nav(user):
+        client.force_login(user)
+        html = client.get(home).content.decode()
+        return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+
+    assert registers in nav(teacher) and outstanding not in nav(teacher)
+    assert registers in nav(office) and outstanding in nav(office)
+    trust_lead = nav(staff(school, Role.TRUST_LEAD))
+    assert registers not in trust_lead and outstanding not in trust_lead
+
+
+# ---- Opening a register ---------------------------------------------------------------
+
+
+def test_the_group_teacher_opens_the_register_sorted_by_surname(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    response = client.get(register_url(group, am))
+    assert response.status_code == 200
+    names = [line.pupil.display_name for line in response.context["lines"]]
+    assert names == ["Amir Ahmed", "Ben Carter", "Ivy Moss", "Zara Young"]
+    html = response.content.decode()
+    assert "AA" in html  # initials avatar
+    assert all(selected_code(response, p) == "" for p in pupils)
+
+
+def test_preferred_names_lead_and_the_legal_name_is_shown_small(client, school, group, teacher, am):
+    PupilFactory(
+        school=school,
+        registration_group=group,
+        legal_forename="Alexandra",
+        legal_surname="Stone",
+        preferred_forename="Sasha",
+    )
+    client.force_login(teacher)
+    html = client.get(register_url(group, am)).content.decode()
+    assert "Sasha Stone" in html
+    assert "Legal name: Alexandra Stone" in html
+
+
+def test_vulnerable_pupils_are_marked_discreetly(client, school, group, teacher, am):
+    PupilFactory(school=school, registration_group=group, looked_after=True)
+    PupilFactory(school=school, registration_group=group)
+    client.force_login(teacher)
+    html = client.get(register_url(group, am)).content.decode()
+    assert html.count("(vulnerable pupil)") == 1
+
+
+def test_pupils_not_on_roll_that_day_are_not_on_the_register(client, school, group, teacher, am):
+    PupilFactory(school=school, registration_group=group, legal_surname="Here")
+    PupilFactory(
+        school=school, registration_group=group, legal_surname="Left", on_roll_to=DAY.replace(day=1)
+    )
+    PupilFactory(
+        school=school,
+        registration_group=group,
+        legal_surname="Later",
+        on_roll_from=DAY.replace(day=20),
+    )
+    client.force_login(teacher)
+    lines = client.get(register_url(group, am)).context["lines"]
+    assert [line.pupil.legal_surname for line in lines] == ["Here"]
+
+
+def test_the_office_opens_any_groups_register(client, group, office, am, pupils):
+    client.force_login(office)
+    assert client.get(register_url(group, am)).status_code == 200
+
+
+def test_a_teacher_of_another_group_is_refused(client, school, group, am, pupils):
+    colleague = staff(school, Role.TEACHER)
+    RegistrationGroupFactory(school=school).teachers.add(colleague)
+    client.force_login(colleague)
+    assert client.get(register_url(group, am)).status_code == 403
+    assert client.post(register_url(group, am), form_for(pupils, "////")).status_code == 403
+    assert not Mark.objects.exists()
+
+
+def test_a_colleague_with_no_register_role_is_refused(client, school, group, am):
+    client.force_login(staff(school, Role.TRUST_LEAD))
+    assert client.get(register_url(group, am)).status_code == 403
+
+
+def test_someone_from_another_school_gets_404(client, other_school, group, am):
+    client.force_login(staff(other_school, Role.HEADTEACHER))
+    assert client.get(register_url(group, am)).status_code == 404
+
+
+def test_another_schools_group_is_404(client, school, other_school, office, am):
+    theirs = RegistrationGroupFactory(school=other_school)
+    client.force_login(office)
+    url = reverse(
+        "registers:register",
+        kwargs={"school_slug": school.slug, "group_id": theirs.pk, "day": DAY, "period": "AM"},
+    )
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("path_day", ["2024-02-30", "2024-9-9", "yesterday"])
+def test_a_bad_date_is_404(client, school, group, teacher, am, path_day):
+    client.force_login(teacher)
+    assert client.get(f"/{school.slug}/registers/{group.pk}/{path_day}/AM/").status_code == 404
+
+
+def test_a_day_with_no_session_is_404(client, group, teacher, am):
+    client.force_login(teacher)
+    assert client.get(register_url(group, day=DAY + dt.timedelta(days=5))).status_code == 404
+    assert (
+        client.get(f"/{group.school.slug}/registers/{group.pk}/2024-09-09/XX/").status_code == 404
+    )
+
+
+def test_the_code_picker_offers_everyday_codes_and_the_schools_favourites(
+    client, school, group, teacher, am, pupils
+):
+    # This school uses C2 (part-time timetables) a lot over the weeks before.
+    earlier = SessionFactory(school=school, date=DAY - dt.timedelta(days=3), period="AM")
+    for pupil in pupils:
+        MarkFactory(session=earlier, pupil=pupil, code_id="C2")
+    client.force_login(teacher)
+    response = client.get(register_url(group, am))
+    picker = response.context["picker"]
+    assert [c.code for c in picker.buttons] == ["/", "L", "N", "I", "M", "C2"]
+    offered = [c.code for _, choices in picker.groups for c in choices]
+    assert len(offered) == 33  # all 34 national codes but the afternoon's present mark
+    assert "\\" not in offered
+    assert "Unauthorised absence" in response.content.decode()
+
+
+# ---- Saving ---------------------------------------------------------------------------
+
+
+def test_saving_records_marks_takes_the_register_and_says_so(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    response = client.post(register_url(group, am), form_for(pupils, ["/", "/", "N", "I"]))
+    assert response.status_code == 302
+    assert response.url == register_url(group, am)
+    marks = {m.pupil_id: m for m in Mark.objects.filter(session=am)}
+    assert [marks[p.pk].code_id for p in pupils] == ["/", "/", "N", "I"]
+    assert all(m.recorded_by == teacher and m.version == 1 for m in marks.values())
+    register = Register.objects.get(registration_group=group, session=am)
+    assert register.taken_by == teacher
+    assert not Amendment.objects.exists()  # a first entry is not an amendment
+    page = client.get(response.url)
+    assert "Register saved: 4 marks" in page.content.decode()
+    assert [selected_code(page, p) for p in pupils] == ["/", "/", "N", "I"]
+
+
+def test_blank_lines_stay_unmarked(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    data = form_for(pupils, ["/", "", "N", ""])
+    response = client.post(register_url(group, am), data, follow=True)
+    assert "Register saved: 2 marks" in response.content.decode()
+    assert "2 pupils not marked yet" in response.content.decode()
+    assert set(Mark.objects.filter(session=am).values_list("pupil_id", flat=True)) == {
+        pupils[0].pk,
+        pupils[2].pk,
+    }
+
+
+def test_saving_nothing_is_refused_and_does_not_take_the_register(
+    client, group, teacher, am, pupils
+):
+    client.force_login(teacher)
+    response = client.post(register_url(group, am), form_for(pupils, ["", "", "", ""]))
+    assert response.status_code == 400
+    assert "Nothing to save" in response.content.decode()
+    assert not Register.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("period", "arrival", "code", "minutes"),
+    [
+        ("AM", "08:45", "/", None),  # before the late time: present
+        ("AM", "09:00", "L", 10),  # after 08:50, before the register closes at 09:05
+        ("AM", "09:20", "U", 30),  # after it closes
+        ("PM", "13:05", "\\", None),
+        ("PM", "13:15", "L", 5),
+    ],
+)
+def test_late_arrivals_are_coded_by_the_sessions_clock(
+    client, school, group, teacher, pupils, period, arrival, code, minutes
+):
+    session = SessionFactory(school=school, date=DAY, period=period)
+    client.force_login(teacher)
+    pupil = pupils[0]
+    data = {
+        "action": "save",
+        f"code-{pupil.pk}": "L",
+        f"arrival-{pupil.pk}": arrival,
+        f"version-{pupil.pk}": "0",
+    }
+    assert client.post(register_url(group, session), data).status_code == 302
+    mark = Mark.objects.get(pupil=pupil, session=session)
+    assert (mark.code_id, mark.minutes_late) == (code, minutes)
+
+
+def test_minutes_late_can_be_given_without_an_arrival_time(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    pupil = pupils[0]
+    data = {"action": "save", f"code-{pupil.pk}": "L", f"minutes-{pupil.pk}": "7"}
+    assert client.post(register_url(group, am), data).status_code == 302
+    assert Mark.objects.get(pupil=pupil).minutes_late == 7
+
+
+def test_an_unreadable_arrival_time_is_refused_with_a_message(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    data = form_for(pupils, ["L", "/", "/", "/"], **{f"arrival-{pupils[0].pk}": "nine"})
+    response = client.post(register_url(group, am), data)
+    assert response.status_code == 400
+    assert "Arrival time must be a time like 08:55" in response.content.decode()
+    assert not Mark.objects.exists()
+
+
+def test_an_invalid_code_saves_nothing_and_keeps_the_entries(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    response = client.post(register_url(group, am), form_for(pupils, ["/", "/", "QQ", "N"]))
+    assert response.status_code == 400
+    assert "not a national attendance code" in response.content.decode()
+    assert not Mark.objects.exists()
+    assert not Register.objects.exists()
+    assert selected_code(response, pupils[3]) == "N"
+
+
+def test_a_pupil_posted_from_another_group_is_refused(client, school, group, teacher, am, pupils):
+    stranger = PupilFactory(
+        school=school, registration_group=RegistrationGroupFactory(school=school)
+    )
+    client.force_login(teacher)
+    data = form_for(pupils, "////", **{f"code-{stranger.pk}": "N"})
+    response = client.post(register_url(group, am), data)
+    assert response.status_code == 400
+    assert "Not a pupil of this register" in response.content.decode()
+    assert not Mark.objects.exists()
+
+
+# ---- Pre-entered marks ----------------------------------------------------------------
+
+
+@pytest.fixture
+def reported_ill(am, pupils, office):
+    """The office logged a parent's call before registration."""
+    return MarkFactory(
+        session=am,
+        pupil=pupils[1],
+        code_id="I",
+        source=Mark.Source.PARENT,
+        note="Temperature, back Thursday",
+        recorded_by=office,
+    )
+
+
+def test_pre_entered_marks_are_shown_locked_to_the_teacher(
+    client, group, teacher, am, pupils, reported_ill
+):
+    client.force_login(teacher)
+    response = client.get(register_url(group, am))
+    html = response.content.decode()
+    assert f'name="code-{pupils[1].pk}"' not in html
+    assert "Parent report" in html
+    assert "Temperature, back Thursday" in html
+    assert "Ask the office to change it" in html
+
+
+def test_mark_all_present_leaves_pre_entered_marks_alone(
+    client, group, teacher, am, pupils, reported_ill
+):
+    client.force_login(teacher)
+    # Without JavaScript the button fills the form and saves nothing yet.
+    filled = client.post(register_url(group, am), {"action": "all_present"})
+    assert filled.status_code == 200
+    others = [p for p in pupils if p != pupils[1]]
+    assert [selected_code(filled, p) for p in others] == ["/", "/", "/"]
+    assert f'name="code-{pupils[1].pk}"' not in filled.content.decode()
+    assert Mark.objects.count() == 1
+
+    response = client.post(register_url(group, am), form_for(others, "///"))
+    assert response.status_code == 302
+    reported_ill.refresh_from_db()
+    assert (reported_ill.code_id, reported_ill.version, reported_ill.source) == ("I", 1, "parent")
+    assert Mark.objects.filter(session=am, code_id="/").count() == 3
+
+
+def test_a_teacher_cannot_overwrite_a_pre_entered_mark_by_posting(
+    client, group, teacher, am, pupils, reported_ill
+):
+    client.force_login(teacher)
+    data = form_for(pupils, "////", **{f"amend-{pupils[1].pk}": "Saw her in class"})
+    response = client.post(register_url(group, am), data)
+    assert response.status_code == 400
+    assert "only office staff can change it" in response.content.decode()
+    reported_ill.refresh_from_db()
+    assert reported_ill.code_id == "I"
+    assert Mark.objects.count() == 1
+
+
+def test_the_office_can_change_a_pre_entered_mark_with_a_reason(
+    client, group, office, am, pupils, reported_ill
+):
+    client.force_login(office)
+    page = client.get(register_url(group, am))
+    assert selected_code(page, pupils[1]) == "I"
+    data = form_for(pupils, "////", **{f"version-{pupils[1].pk}": "1"})
+    data[f"amend-{pupils[1].pk}"] = "Arrived after all, feeling better"
+    assert client.post(register_url(group, am), data).status_code == 302
+    amendment = Amendment.objects.get()
+    assert (amendment.original_code, amendment.new_code) == ("I", "/")
+    assert amendment.amended_by_role == "Office staff"
+
+
+# ---- Changing saved marks -------------------------------------------------------------
+
+
+def test_changing_a_saved_mark_needs_a_reason_and_is_audited(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    client.post(register_url(group, am), form_for(pupils, ["/", "N", "/", "/"]))
+    changed = form_for(pupils, ["/", "M", "/", "/"])
+    for pupil in pupils:
+        changed[f"version-{pupil.pk}"] = "1"
+
+    refused = client.post(register_url(group, am), changed)
+    assert refused.status_code == 400
+    assert "Say why the saved mark N is changed" in refused.content.decode()
+    assert selected_code(refused, pupils[1]) == "M"  # the entry is kept
+    assert Mark.objects.get(pupil=pupils[1]).code_id == "N"
+    assert not Amendment.objects.exists()
+
+    changed[f"amend-{pupils[1].pk}"] = "Dentist letter came in"
+    assert client.post(register_url(group, am), changed).status_code == 302
+    mark = Mark.objects.get(pupil=pupils[1])
+    assert (mark.code_id, mark.version) == ("M", 2)
+    amendment = Amendment.objects.get()
+    assert (amendment.original_code, amendment.new_code) == ("N", "M")
+    assert amendment.reason == "Dentist letter came in"
+    assert amendment.amended_by_name == "Ada Lovelace"
+    assert amendment.amended_by_role == "Class teacher"
+
+
+def test_saving_again_unchanged_writes_nothing_new(client, group, teacher, am, pupils):
+    client.force_login(teacher)
+    client.post(register_url(group, am), form_for(pupils, "//N/"))
+    again = form_for(pupils, "//N/")
+    for pupil in pupils:
+        again[f"version-{pupil.pk}"] = "1"
+    assert client.post(register_url(group, am), again).status_code == 302
+    assert set(Mark.objects.values_list("version", flat=True)) == {1}
+    assert not Amendment.objects.exists()
+
+
+# ---- Two people, one register ---------------------------------------------------------
+
+
+def test_the_second_person_to_save_is_told_and_loses_nothing(
+    client, group, teacher, office, am, pupils
+):
+    from django.test import Client
+
+    other_client = Client()
+    client.force_login(teacher)
+    other_client.force_login(office)
+    # Both open the register while it is empty.
+    assert client.get(register_url(group, am)).status_code == 200
+    assert other_client.get(register_url(group, am)).status_code == 200
+
+    assert client.post(register_url(group, am), form_for(pupils, "////")).status_code == 302
+    late = other_client.post(register_url(group, am), form_for(pupils, ["/", "N", "/", "/"]))
+
+    assert late.status_code == 409
+    html = late.content.decode()
+    assert "Ada Lovelace changed this to /" in html
+    assert selected_code(late, pupils[1]) == "N"  # the office's own entry is still there
+    assert set(Mark.objects.values_list("code_id", "version")) == {("/", 1)}
+    assert not Amendment.objects.exists()
+
+    # After a look, the office saves again from the refreshed form, with a reason.
+    versions = {line.pupil.pk: line.version for line in late.context["lines"]}
+    retry = form_for(pupils, ["/", "N", "/", "/"])
+    retry.update({f"version-{pk}": str(v) for pk, v in versions.items()})
+    retry[f"amend-{pupils[1].pk}"] = "Mum rang: no reason given yet"
+    assert other_client.post(register_url(group, am), retry).status_code == 302
+    assert Mark.objects.get(pupil=pupils[1]).code_id == "N"
+    assert Amendment.objects.get().original_code == "/"
+
+
+# ---- Speed ----------------------------------------------------------------------------
+
+
+# School, session, user, roles (middleware); group, session, "teaches it?", pupils, marks,
+# national codes, the school's popular codes, the register row.
+OPEN_QUERIES = 12
+# The same first nine; then the service: pupils, savepoint, marks for update, one insert,
+# register get-or-create (select, savepoint, insert, release), release.
+SAVE_QUERIES = 18
+
+
+@pytest.mark.parametrize("size", [5, 30])
+def test_opening_and_saving_do_not_grow_with_the_group(
+    client, school, group, teacher, am, size, django_assert_num_queries
+):
+    pupils = [PupilFactory(school=school, registration_group=group) for _ in range(size)]
+    code_rules()  # reference data read once per process
+    client.force_login(teacher)
+    with django_assert_num_queries(OPEN_QUERIES):
+        assert client.get(register_url(group, am)).status_code == 200
+    with django_assert_num_queries(SAVE_QUERIES):
+        response = client.post(register_url(group, am), form_for(pupils, ["/"] * size))
+    assert response.status_code == 302
+    assert Mark.objects.filter(session=am).count() == size
+
+
+MY_REGISTERS_QUERIES = 11  # middleware 4; groups, sessions, on roll, marked, taken, prev, next
+
+
+@pytest.mark.parametrize(("groups", "size"), [(2, 3), (6, 12)])
+def test_the_list_of_registers_does_not_grow_with_the_school(
+    client, school, office, am, pm, groups, size, django_assert_num_queries
+):
+    for _ in range(groups):
+        group = RegistrationGroupFactory(school=school)
+        for pupil in [PupilFactory(school=school, registration_group=group) for _ in range(size)]:
+            MarkFactory(session=am, pupil=pupil)
+        Register.objects.create(
+            school=school,
+            registration_group=group,
+            session=am,
+            taken_by=office,
+            taken_at=am_time(),
+            last_saved_by=office,
+            last_saved_at=am_time(),
+        )
+    client.force_login(office)
+    with django_assert_num_queries(MY_REGISTERS_QUERIES):
+        response = client.get(my_url(school, date="2024-09-09"))
+    assert len(response.context["group_days"]) == groups
