@@ -259,20 +259,25 @@ def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[i
         counts = window_counts.get(pid, {})
         if counts.get("penalty", 0) >= PENALTY_THRESHOLD_SESSIONS:
             held.append("penalty_threshold")
-        if (
-            len(windows.missing_days) == MISSING_FROM_SCHOOL_DAYS
-            and counts.get("missing", 0) == sessions_in["missing"]
+        if len(windows.missing_days) == MISSING_FROM_SCHOOL_DAYS and _absent_throughout(
+            counts, sessions_in, "missing"
         ):
             held.append("missing_from_school")
-        if (
-            len(windows.deletion_days) == DELETION_REVIEW_DAYS
-            and counts.get("deletion", 0) == sessions_in["deletion"]
+        if len(windows.deletion_days) == DELETION_REVIEW_DAYS and _absent_throughout(
+            counts, sessions_in, "deletion"
         ):
             held.append("deletion_review")
         if summary.codes.get("I", 0) >= LONG_ILLNESS_SESSIONS:
             held.append("long_illness")
         result[pid] = held
     return result
+
+
+def _absent_throughout(counts: dict, sessions_in: dict, window: str) -> bool:
+    """Every session of the window coded G, N or O. Sessions that were not possible for
+    the pupil (a planned partial closure `#`, say) neither break nor make the run."""
+    needed = sessions_in[window] - counts.get(f"{window}_not_possible", 0)
+    return needed > 0 and counts.get(window, 0) == needed
 
 
 def _session_counts(*, school, windows: IndicatorWindows) -> dict[str, int]:
@@ -288,6 +293,7 @@ def _window_counts(*, school, as_of: date, windows: IndicatorWindows, ids) -> di
     starts = [d for d in (windows.penalty_start, *windows.deletion_days[:1]) if d]
     if not starts:
         return {}
+    not_possible = [code for code, rule in code_rules().items() if not rule.possible]
     aggregates = {
         "penalty": Count(
             "id", filter=Q(date__gte=windows.penalty_start or as_of, code_id__in=PENALTY_CODES)
@@ -299,6 +305,14 @@ def _window_counts(*, school, as_of: date, windows: IndicatorWindows, ids) -> di
         "deletion": Count(
             "id",
             filter=Q(date__gte=(windows.deletion_days or [as_of])[0], code_id__in=MISSING_CODES),
+        ),
+        "missing_not_possible": Count(
+            "id",
+            filter=Q(date__gte=(windows.missing_days or [as_of])[0], code_id__in=not_possible),
+        ),
+        "deletion_not_possible": Count(
+            "id",
+            filter=Q(date__gte=(windows.deletion_days or [as_of])[0], code_id__in=not_possible),
         ),
     }
     rows = (

@@ -158,3 +158,18 @@ def test_missing_marks_lists_unmarked_past_sessions_on_roll(calendar_school):
     )
     pm = Session.objects.get(school=calendar_school, date=D(2024, 9, 9), period="PM")
     assert missing == [(pupil.pk, pm.pk)]
+
+
+def test_a_partial_closure_neither_breaks_nor_makes_a_missing_from_school_run(calendar_school):
+    days = school_days_from(calendar_school, D(2024, 9, 16), 10)
+    missing, closed_only = (
+        PupilFactory(school=calendar_school),
+        PupilFactory(school=calendar_school),
+    )
+    mark_days(missing, {d: "N" for d in days[:9]} | {days[9]: ("#", "O")})
+    mark_days(closed_only, {d: "#" for d in days})
+
+    held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[missing, closed_only])
+
+    assert "missing_from_school" in held[missing.pk]
+    assert "missing_from_school" not in held[closed_only.pk]

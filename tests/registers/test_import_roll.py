@@ -1,0 +1,306 @@
+"""`manage.py import_roll SCHOOL FILE.csv`: the roll, all or nothing, updated by UPN."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registers.imports import ROLL_COLUMNS, ImportRefused, roll_import
+from registers.models import Pupil, RegistrationGroup, build_upn
+from tests.factories import PupilFactory, RegistrationGroupFactory, SchoolFactory
+
+D = dt.date
+
+
+def upn(serial):
+    return build_upn(la_code="826", estab="2001", year=24, serial=serial)
+
+
+def pupil_row(serial, **changes):
+    row = {
+        "upn": upn(serial),
+        "forename": f"Ada{serial}",
+        "surname": "Lovelace",
+        "date_of_birth": "2017-03-04",
+        "gender": "F",
+        "year_group": "3",
+        "registration_group": "3A",
+        "on_roll_from": "2021-09-01",
+        "on_roll_to": "",
+        "sen": "N",
+        "fsm": "N",
+        "eal": "N",
+        "looked_after": "N",
+        "child_in_need": "N",
+        "young_carer": "N",
+    }
+    row.update(changes)
+    return row
+
+
+def write_csv(tmp_path, rows, columns=ROLL_COLUMNS, name="roll.csv"):
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def run(school, path):
+    out = io.StringIO()
+    call_command("import_roll", school.slug, str(path), stdout=out)
+    return out.getvalue()
+
+
+def refused(school, path) -> str:
+    with pytest.raises(CommandError) as exc:
+        run(school, path)
+    return str(exc.value)
+
+
+def test_a_roll_is_imported_with_its_groups(school, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            pupil_row(1),
+            pupil_row(
+                2,
+                forename="Grace",
+                gender="m",
+                year_group="Y4",
+                registration_group="4B",
+                on_roll_to="2025-07-22",
+                sen="k",
+                fsm="Y",
+                eal="yes",
+                looked_after="y",
+                child_in_need="Y",
+                young_carer="1",
+            ),
+            pupil_row(3, year_group="Reception", registration_group="RC", gender="X", sen="E"),
+        ],
+    )
+
+    output = run(school, path)
+
+    grace = Pupil.objects.get(school=school, upn=upn(2))
+    assert (grace.legal_forename, grace.legal_surname, grace.gender) == ("Grace", "Lovelace", "M")
+    assert (grace.year_group, grace.registration_group.name) == ("4", "4B")
+    assert (grace.on_roll_from, grace.on_roll_to) == (D(2021, 9, 1), D(2025, 7, 22))
+    assert grace.sen == "K"
+    assert grace.fsm and grace.eal and grace.looked_after and grace.child_in_need
+    assert grace.young_carer
+    ada = Pupil.objects.get(school=school, upn=upn(1))
+    assert ada.on_roll_to is None and not ada.fsm and ada.sen == "N"
+    assert Pupil.objects.get(school=school, upn=upn(3)).year_group == "R"
+    groups = dict(RegistrationGroup.objects.filter(school=school).values_list("name", "year_group"))
+    assert groups == {"3A": "3", "4B": "4", "RC": "R"}
+    assert "3 pupils added" in output
+    assert "3A, 4B, RC" in output
+
+
+def test_reimporting_updates_pupils_by_upn_and_leaves_others_alone(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1), pupil_row(2)]))
+    ada = Pupil.objects.get(upn=upn(1))
+    ada.preferred_forename = "Addie"
+    ada.save()
+    elsewhere = PupilFactory(school=school, upn=upn(9))
+
+    output = run(
+        school,
+        write_csv(
+            tmp_path,
+            [
+                pupil_row(1, surname="Byron", on_roll_to="2025-03-31", registration_group="4B"),
+                pupil_row(2),
+                pupil_row(3),
+            ],
+        ),
+    )
+
+    ada.refresh_from_db()
+    assert (ada.legal_surname, ada.on_roll_to, ada.registration_group.name) == (
+        "Byron",
+        D(2025, 3, 31),
+        "4B",
+    )
+    assert ada.preferred_forename == "Addie"  # not in the file, so kept
+    assert Pupil.objects.filter(school=school).count() == 4
+    assert Pupil.objects.get(pk=elsewhere.pk).legal_surname == elsewhere.legal_surname
+    assert "1 pupils added, 1 updated, 1 unchanged" in output
+
+
+def test_importing_the_same_file_twice_changes_nothing(school, tmp_path):
+    path = write_csv(tmp_path, [pupil_row(1), pupil_row(2)])
+    run(school, path)
+    output = run(school, path)
+    assert "0 pupils added, 0 updated, 2 unchanged" in output
+    assert RegistrationGroup.objects.filter(school=school).count() == 1
+
+
+def test_a_blank_registration_group_takes_the_pupil_out_of_their_group(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1)]))
+    run(school, write_csv(tmp_path, [pupil_row(1, registration_group="")]))
+    assert Pupil.objects.get(upn=upn(1)).registration_group is None
+
+
+def test_an_existing_group_is_reused_and_keeps_its_year(school, tmp_path):
+    group = RegistrationGroupFactory(school=school, name="Oak", year_group="")
+    run(school, write_csv(tmp_path, [pupil_row(1, registration_group="Oak")]))
+    group.refresh_from_db()
+    assert Pupil.objects.get(upn=upn(1)).registration_group == group
+    assert group.year_group == ""
+
+
+def test_a_new_mixed_age_group_gets_no_year(school, tmp_path):
+    rows = [pupil_row(1, registration_group="Oak"), pupil_row(2, registration_group="Oak")]
+    rows[1]["year_group"] = "4"
+    run(school, write_csv(tmp_path, rows))
+    assert RegistrationGroup.objects.get(school=school, name="Oak").year_group == ""
+
+
+def test_the_same_upn_may_be_on_two_schools_rolls(school, tmp_path):
+    other = SchoolFactory()
+    PupilFactory(school=other, upn=upn(1), legal_surname="Elsewhere")
+    run(school, write_csv(tmp_path, [pupil_row(1)]))
+    assert Pupil.objects.get(school=other, upn=upn(1)).legal_surname == "Elsewhere"
+    assert Pupil.objects.get(school=school, upn=upn(1)).legal_surname == "Lovelace"
+
+
+def row_lines(error: str, row: int) -> list[str]:
+    return [line.strip() for line in error.splitlines() if line.strip().startswith(f"row {row}:")]
+
+
+def bad_check_letter():
+    good = upn(2)
+    return ("B" if good[0] != "B" else "C") + good[1:]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"upn": bad_check_letter()}, "check letter is wrong"),
+        ({"upn": "A12345"}, "must be 13 characters"),
+        ({"upn": ""}, "upn is missing"),
+        ({"date_of_birth": "04/03/2017"}, "date_of_birth '04/03/2017' is not a date"),
+        ({"on_roll_from": "2021-02-30"}, "on_roll_from '2021-02-30' is not a date"),
+        ({"on_roll_from": ""}, "on_roll_from is missing"),
+        ({"year_group": "14"}, "year_group '14' is not one of N1, N2, R, 1 ... 13"),
+        ({"gender": "Q"}, "gender 'Q' is not one of F, M or X"),
+        ({"sen": "Z"}, "sen 'Z' is not one of N, K or E"),
+        ({"fsm": "maybe"}, "fsm 'maybe' must be Y or N"),
+        ({"forename": ""}, "forename is missing"),
+        ({"surname": "x" * 101}, "surname: Ensure this value has at most 100 characters"),
+        ({"on_roll_to": "2021-08-31"}, "on_roll_to 2021-08-31 is before on_roll_from 2021-09-01"),
+        ({"upn": upn(1)}, "This UPN is already on row 2"),
+    ],
+)
+def test_a_bad_row_refuses_the_whole_file_with_its_row_number(school, tmp_path, changes, reason):
+    path = write_csv(tmp_path, [pupil_row(1), pupil_row(2, **changes), pupil_row(3)])
+
+    error = refused(school, path)
+
+    assert any(reason in line for line in row_lines(error, 3))
+    assert "nothing was imported" in error
+    assert "row 2:" not in error and "row 4:" not in error
+    assert not Pupil.objects.filter(school=school).exists()
+    assert not RegistrationGroup.objects.filter(school=school).exists()
+
+
+def test_a_refused_reimport_leaves_the_roll_as_it_was(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1), pupil_row(2)]))
+
+    error = refused(
+        school,
+        write_csv(
+            tmp_path,
+            [
+                pupil_row(1, surname="Byron", registration_group="New"),
+                pupil_row(2, date_of_birth="soon"),
+                pupil_row(4),
+            ],
+        ),
+    )
+
+    assert "row 3: date_of_birth 'soon'" in error
+    assert Pupil.objects.get(upn=upn(1)).legal_surname == "Lovelace"
+    assert not Pupil.objects.filter(upn=upn(4)).exists()
+    assert not RegistrationGroup.objects.filter(name="New").exists()
+
+
+def test_every_bad_row_is_listed(school, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [pupil_row(1, gender="?"), pupil_row(2), pupil_row(3, year_group="", on_roll_from="x")],
+    )
+    error = refused(school, path)
+    assert "row 2: gender" in error
+    assert "row 4: on_roll_from 'x'" in error
+    assert "row 4: year_group ''" in error
+    assert "3 problem(s) in 2 row(s)" in error
+
+
+def test_a_missing_column_is_named(school, tmp_path):
+    columns = [c for c in ROLL_COLUMNS if c not in ("gender", "fsm")]
+    error = refused(school, write_csv(tmp_path, [pupil_row(1)], columns=columns))
+    assert "row 1: Missing column(s): gender, fsm." in error
+
+
+def test_row_numbers_are_the_files_own_even_with_blank_lines(school, tmp_path):
+    path = write_csv(tmp_path, [pupil_row(1), pupil_row(2, gender="?")])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], ",,,", "", lines[2]]) + "\n")
+
+    assert "row 5: gender" in refused(school, path)
+
+
+def test_excel_csv_with_a_byte_order_mark_and_capitalised_headers_is_read(school, tmp_path):
+    path = write_csv(tmp_path, [pupil_row(1)])
+    text = path.read_text()
+    header, rest = text.split("\n", 1)
+    path.write_text("\ufeff" + header.upper().replace("_", " ") + "\n" + rest, encoding="utf-8")
+
+    run(school, path)
+
+    assert Pupil.objects.filter(school=school, upn=upn(1)).exists()
+
+
+def test_a_file_that_is_not_utf8_is_refused_clearly(school, tmp_path):
+    path = tmp_path / "roll.csv"
+    path.write_bytes(",".join(ROLL_COLUMNS).encode() + b"\n\xff\xfe\n")
+    assert "not UTF-8" in refused(school, path)
+
+
+def test_an_unknown_school_is_an_error(db, tmp_path):
+    path = write_csv(tmp_path, [pupil_row(1)])
+    with pytest.raises(CommandError, match="no school with the slug 'nowhere'"):
+        call_command("import_roll", "nowhere", str(path))
+
+
+def test_the_import_service_takes_python_rows_with_typed_values(school):
+    row = pupil_row(1, date_of_birth=D(2017, 3, 4), on_roll_from=D(2021, 9, 1), fsm=True)
+    done = roll_import(school=school, rows=[row])
+    assert done.created == 1
+    assert Pupil.objects.get(upn=upn(1)).fsm
+
+    with pytest.raises(ImportRefused) as exc:
+        roll_import(school=school, rows=[pupil_row(2, gender="?")])
+    assert [str(e) for e in exc.value.row_errors] == ["row 2: gender '?' is not one of F, M or X."]
+
+
+def test_queries_do_not_grow_with_the_number_of_pupils(school, tmp_path):
+    def queries_for(serials, group):
+        rows = [pupil_row(n, registration_group=f"{group}{n % 3}") for n in serials]
+        with CaptureQueriesContext(connection) as ctx:
+            roll_import(school=school, rows=rows)
+        return len(ctx.captured_queries)
+
+    # 40 pupils stay inside one INSERT batch even on SQLite (999 parameters).
+    small = queries_for(range(1, 6), "G")
+    large = queries_for(range(100, 140), "H")
+    assert large == small
