@@ -16,8 +16,21 @@ def role_label(role: str) -> str:
         return role
 
 
-def mark_amended(*, mark: Mark, new_code: str, new_minutes_late, reason: str, user, role, when):
-    """An unsaved amendment for a change about to be written to `mark`."""
+def mark_amended(
+    *,
+    mark: Mark,
+    new_code: str,
+    new_minutes_late,
+    reason: str,
+    user,
+    role,
+    when,
+    new_note: str | None = None,
+    new_absence_reason: str | None = None,
+):
+    """An unsaved amendment for a change about to be written to `mark` (whose reason,
+    if any, is loaded). Note and absence reason stay as they were unless given."""
+    old_absence_reason = mark.reason.name if mark.reason_id else ""
     return Amendment(
         school_id=mark.school_id,
         mark=mark,
@@ -25,6 +38,12 @@ def mark_amended(*, mark: Mark, new_code: str, new_minutes_late, reason: str, us
         new_code=new_code,
         original_minutes_late=mark.minutes_late,
         new_minutes_late=new_minutes_late,
+        original_note=mark.note,
+        new_note=mark.note if new_note is None else new_note,
+        original_absence_reason=old_absence_reason,
+        new_absence_reason=(
+            old_absence_reason if new_absence_reason is None else new_absence_reason
+        ),
         reason=reason,
         amended_at=when,
         amended_by=user,

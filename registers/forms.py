@@ -1,9 +1,13 @@
-"""Reading the register form.
+"""Reading the register form, and the form for the school's own reasons.
 
-The form contract is stable (a benchmark posts it). Per pupil:
+The register's form contract is stable (a benchmark posts it). Per pupil:
 `code-<id>`, `arrival-<id>` (HH:MM, optional), `minutes-<id>` (optional whole number),
-`note-<id>`, `version-<id>` (the version shown, 0 if none), `amend-<id>` (why a saved
-mark is changed). Only lines with a code are saved; blank lines stay unmarked.
+`note-<id>`, `reason-<id>` (optional: the id of one of the school's reasons, "" for none),
+`version-<id>` (the version shown, 0 if none), `amend-<id>` (why a saved mark is changed).
+Only lines with a code are saved; blank lines stay unmarked. A reason must stand for the
+line's code. When `reason-<id>` is not posted at all, a saved reason stays while its code
+stands; a saved reason posted back unchanged is dropped with its code, since the person
+did not choose it for the new code.
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from .models import Session
-from .selectors import RegisterLine
+from django.forms import CharField, ChoiceField, Form
+
+from .models import AbsenceReason, Session
+from .selectors import CodeChoice, RegisterLine
 from .services import PRESENT_CODE, MarkEntry, code_for_arrival
 
 LATE_CODES = ("L", "U")
 ARRIVAL_FORMATS = ("%H:%M", "%H:%M:%S")
 FIELD_NAME = re.compile(r"^code-(\d+)$")
+# Row ids are 64-bit; a larger number posted is no row of ours (and would not fit a query).
+MAX_ID = 2**63 - 1
 
 
 def _arrival(value: str) -> time | None:
@@ -36,6 +44,12 @@ def _int(value: str, default: int | None = None) -> int | None:
         return default
 
 
+def record_id(value) -> int | None:
+    """A posted row id, or None if it cannot be one."""
+    number = _int(value)
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
 def read_line(data, line: RegisterLine) -> None:
     """Copy the person's entries onto the line, so that a re-render keeps them."""
     pid = line.pupil.pk
@@ -45,6 +59,17 @@ def read_line(data, line: RegisterLine) -> None:
     line.note = data.get(f"note-{pid}", "").strip()
     line.amend = data.get(f"amend-{pid}", "").strip()
     line.version = _int(data.get(f"version-{pid}"), 0)
+    line.reason = _reason(data.get(f"reason-{pid}"), line)
+
+
+def _reason(posted: str | None, line: RegisterLine) -> str:
+    """The reason on the line: the one posted, except a saved reason that no longer fits
+    the code (a reason belongs to the code it was given for)."""
+    saved = line.mark.reason_id if line.mark else None
+    if posted is not None and posted.strip() != str(saved):
+        return posted.strip()
+    keeps = saved is not None and line.mark.code_id == line.code
+    return str(saved) if keeps else ""
 
 
 def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
@@ -62,8 +87,10 @@ def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
         if minutes is None:
             line.errors.append("Minutes late must be a whole number, like 10.")
             return None
-    # A reason belongs to the code it was given for; keep it only while the code stands.
-    reason_id = line.mark.reason_id if line.mark and line.mark.code_id == code else None
+    reason_id = record_id(line.reason) if line.reason else None
+    if line.reason and reason_id is None:
+        line.errors.append("Choose a reason from the list.")
+        return None
     return MarkEntry(
         pupil_id=line.pupil.pk,
         code=code,
@@ -106,7 +133,10 @@ def strangers(data, *, lines: list[RegisterLine]) -> list[MarkEntry]:
     for name, value in data.items():
         match = FIELD_NAME.match(name)
         if match and int(match[1]) not in known and value.strip():
-            entries.append(MarkEntry(pupil_id=int(match[1]), code=value.strip()))
+            # A number too large for any row id is no pupil of ours: say so, without
+            # letting it reach a query it would overflow.
+            pupil_id = min(int(match[1]), MAX_ID)
+            entries.append(MarkEntry(pupil_id=pupil_id, code=value.strip()))
     return entries
 
 
@@ -118,3 +148,33 @@ def fill_present(lines: list[RegisterLine], *, session: Session) -> int:
             line.code = PRESENT_CODE[session.period]
             filled += 1
     return filled
+
+
+# ---- The school's own reasons -----------------------------------------------------------
+
+
+class ReasonForm(Form):
+    name = CharField(
+        label="Name",
+        max_length=AbsenceReason._meta.get_field("name").max_length,
+        help_text="In the school's own words, as staff will see it on the register.",
+        error_messages={"required": "Give the reason a name, like Hospital appointment."},
+    )
+    code = ChoiceField(
+        label="National code",
+        help_text="What the reason counts as in every attendance figure.",
+        error_messages={
+            "required": "Choose the national code the reason is recorded as.",
+            "invalid_choice": "Choose one of the national codes in the list.",
+        },
+    )
+
+    def __init__(self, *args, codes: list[tuple[str, list[CodeChoice]]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [
+            ("", "Choose a national code"),
+            *[
+                (label, [(c.code, f"{c.code} – {c.meaning}") for c in group])
+                for label, group in codes
+            ],
+        ]

@@ -19,18 +19,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
 from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from stdnum import exceptions as stdnum_errors
 from stdnum.gb import upn as upn_checker
 
-from . import events
+from . import bulk, events
 from .models import Contact, Mark, Period, Pupil, RegistrationGroup, School, Session, YearGroup
 from .stats import code_rules
 from .tenancy import school_scope
@@ -810,63 +809,28 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
 
 
 def _insert_marks(*, school, marks: list[_CheckedMark], user, now) -> None:
-    """Insert new marks in bulk: COPY on PostgreSQL, many rows to an INSERT elsewhere.
-
-    A year of a large school is ~400k rows; building a Mark instance for each and
-    letting bulk_create prepare every value took most of an import's time, so the rows
-    go in as tuples, with each value prepared by its model field as Django would. Every
-    value was checked row by row above against preloaded pupils, sessions and codes
-    (Mark.full_clean would re-check each foreign key with a query per row).
-    """
-    fields = [f for f in Mark._meta.concrete_fields if not f.primary_key]
-    constant = {
-        "school": school.pk,
-        "note": "",
-        "reason": None,
-        "source": Mark.Source.IMPORT.value,
-        "recorded_by": user.pk if user else None,
-        "recorded_at": now,
-        "version": 1,
-    }
-    per_row = ("pupil", "session", "date", "code", "minutes_late")
-    missing = {f.name for f in fields} - set(constant) - set(per_row)
-    if missing:
-        raise RuntimeError(f"Say what an imported mark's {', '.join(sorted(missing))} is.")
-    prepared = {
-        name: Mark._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in constant.items()
-    }
-    date_field = Mark._meta.get_field("date")
+    """New marks in bulk (registers.bulk): every value was checked row by row above
+    against preloaded pupils, sessions and codes."""
+    recorded_at = bulk.db_datetime(now)
     dates: dict[date, object] = {}
-    slots = [(f.name, f.name in prepared, prepared.get(f.name)) for f in fields]
     rows = []
     for m in marks:
         if m.date not in dates:
-            dates[m.date] = date_field.get_db_prep_save(m.date, connection)
-        values = {
-            "pupil": m.pupil_id,
-            "session": m.session_id,
-            "date": dates[m.date],
-            "code": m.code,
-            "minutes_late": m.minutes_late,
-        }
-        rows.append(tuple(const if fixed else values[name] for name, fixed, const in slots))
-    quote = connection.ops.quote_name
-    table = quote(Mark._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY is about three times faster than INSERT for a year of marks.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        one = "({})".format(", ".join(["%s"] * len(fields)))
-        # As many rows per statement as the database takes parameters (999 on SQLite).
-        size = min(BATCH_SIZE, connection.ops.bulk_batch_size(fields, rows) or 1)
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(batch)),
-                list(chain.from_iterable(batch)),
+            dates[m.date] = bulk.db_date(m.date)
+        rows.append(
+            (
+                school.pk,
+                m.pupil_id,
+                m.session_id,
+                dates[m.date],
+                m.code,
+                m.minutes_late,
+                "",
+                None,
+                Mark.Source.IMPORT.value,
+                user.pk if user else None,
+                recorded_at,
+                1,
             )
+        )
+    bulk.marks_insert(rows)

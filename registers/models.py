@@ -61,6 +61,8 @@ ROLES_REGISTER_ANY_GROUP = frozenset(
 )
 ROLES_PUPIL_RECORDS = ROLES_REGISTER_ANY_GROUP | {Role.TRUST_LEAD}
 ROLES_SCHOOL_ADMIN = frozenset({Role.SCHOOL_ADMIN, Role.HEADTEACHER})
+# The school's own settings that shape recording (its absence reasons).
+ROLES_SCHOOL_SETTINGS = ROLES_SCHOOL_ADMIN | {Role.ATTENDANCE_LEAD}
 
 
 def tenant_manager(manager_class=models.Manager):
@@ -522,6 +524,11 @@ class Amendment(models.Model):
     new_code = models.CharField(max_length=2)
     original_minutes_late = models.PositiveSmallIntegerField(null=True, blank=True)
     new_minutes_late = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The note and the school's own absence reason are part of the entry too.
+    original_note = models.CharField(max_length=500, blank=True)
+    new_note = models.CharField(max_length=500, blank=True)
+    original_absence_reason = models.CharField(max_length=100, blank=True)
+    new_absence_reason = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=500)
     amended_at = models.DateTimeField()
     amended_by = models.ForeignKey(

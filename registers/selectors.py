@@ -16,6 +16,7 @@ from django.utils import timezone
 from .events import actor_name
 from .models import (
     ROLES_REGISTER_ANY_GROUP,
+    AbsenceReason,
     AttendanceCode,
     Mark,
     Period,
@@ -26,7 +27,7 @@ from .models import (
     School,
     Session,
 )
-from .services import PRESENT_CODE
+from .services import PRESENT_CODE, REASONLESS_CODES
 from .stats import on_roll
 
 # The morning register's view of "now" ends at noon; the office looks at PM after that.
@@ -259,6 +260,9 @@ class RegisterLine:
     note: str = ""
     version: int = 0
     amend: str = ""
+    # The reason's id as on the form ("" for none), and its name for the state text.
+    reason: str = ""
+    reason_name: str = ""
     errors: list[str] = field(default_factory=list)
     # Someone else's mark saved since this person opened the register.
     conflict: Mark | None = None
@@ -298,7 +302,18 @@ class RegisterLine:
         text = f"{self.code} {SHORT_LABELS.get(self.code, '')}".strip()
         if self.code in ("L", "U") and self.minutes:
             text += f" ({self.minutes} min)"
+        if self.reason_name:
+            text += f" · {self.reason_name}"
         return text
+
+    @property
+    def retired_reason(self) -> ReasonChoice | None:
+        """The saved mark's reason if the school has retired it since: still offered on
+        this line, so that saving the register again does not drop it."""
+        reason = self.mark.reason if self.mark and self.mark.reason_id else None
+        if reason is None or reason.active:
+            return None
+        return ReasonChoice(reason.pk, reason.name, reason.code_id, active=False)
 
     @property
     def shows_details(self) -> bool:
@@ -312,6 +327,7 @@ class RegisterLine:
             self.code = mark.code_id
             self.minutes = "" if mark.minutes_late is None else str(mark.minutes_late)
             self.note = mark.note
+            self.reason = "" if mark.reason_id is None else str(mark.reason_id)
 
 
 def _line(pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool) -> RegisterLine:
@@ -325,7 +341,7 @@ def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, M
         m.pupil_id: m
         for m in Mark.objects.filter(
             school=school, session=session, pupil_id__in=list(pupil_ids)
-        ).select_related("code", "recorded_by")
+        ).select_related("code", "recorded_by", "reason")
     }
 
 
@@ -399,3 +415,64 @@ def code_picker(*, school: School, session: Session) -> CodePicker:
     for choice in choices:
         groups.setdefault(choice.category_label, []).append(choice)
     return CodePicker(buttons=buttons, groups=list(groups.items()), present=present)
+
+
+# ---- The school's own reasons ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonChoice:
+    id: int
+    name: str
+    code: str
+    active: bool = True
+
+    @property
+    def value(self) -> str:
+        """The id as the form posts it."""
+        return str(self.id)
+
+    @property
+    def label(self) -> str:
+        text = f"{self.name} ({self.code})"
+        return text if self.active else f"{text}, retired"
+
+
+def reason_choices(*, school: School) -> list[ReasonChoice]:
+    """The reasons the register offers: the school's active ones, by name. One query."""
+    rows = (
+        AbsenceReason.objects.filter(school=school, active=True)
+        .order_by("name")
+        .values_list("pk", "name", "code_id")
+    )
+    return [ReasonChoice(pk, name, code) for pk, name, code in rows]
+
+
+def name_reasons(lines: list[RegisterLine], reasons: list[ReasonChoice]) -> None:
+    """Give each line the name of the reason on its form, for the words under the name.
+    A saved mark's retired reason is named from the mark, so no query is added."""
+    names = {r.value: r.name for r in reasons}
+    for line in lines:
+        if line.mark and line.mark.reason_id:
+            names.setdefault(str(line.mark.reason_id), line.mark.reason.name)
+        line.reason_name = names.get(line.reason, "")
+
+
+def school_reasons(*, school: School) -> list[AbsenceReason]:
+    """Every reason of the school for its settings page, those in use first. One query."""
+    return list(
+        AbsenceReason.objects.filter(school=school)
+        .select_related("code")
+        .order_by("-active", "name")
+    )
+
+
+def reason_codes() -> list[tuple[str, list[CodeChoice]]]:
+    """The national codes a reason may stand for, by category (the present marks need
+    no reason). One query."""
+    categories = dict(AttendanceCode.Category.choices)
+    groups: dict[str, list[CodeChoice]] = {}
+    for c in AttendanceCode.objects.exclude(code__in=REASONLESS_CODES).order_by("sort_order"):
+        label = categories.get(c.category, c.category)
+        groups.setdefault(label, []).append(CodeChoice(c.code, c.meaning, c.category, label))
+    return list(groups.items())

@@ -221,6 +221,7 @@ def marks_save(
                 school=school,
                 session=session,
                 entries=entries,
+                reasons=reasons,
                 user=user,
                 role=role,
                 source=source,
@@ -239,12 +240,12 @@ def marks_save(
     return result
 
 
-def _write_marks(*, school, session, entries, user, role, source, now) -> SaveResult:
+def _write_marks(*, school, session, entries, reasons, user, role, source, now) -> SaveResult:
     existing = {
         m.pupil_id: m
         for m in Mark.objects.select_for_update()
         .filter(school=school, session=session, pupil_id__in=[e.pupil_id for e in entries])
-        .select_related("code")
+        .select_related("code", "reason")
     }
     conflicts = [
         Conflict(pupil_id=e.pupil_id, current=existing.get(e.pupil_id))
@@ -282,24 +283,29 @@ def _write_marks(*, school, session, entries, user, role, source, now) -> SaveRe
         )
         if unchanged:
             continue
+        # Every change is audited; only a change to the code or lateness needs a reason
+        # from the person (a note or absence reason added later is routine).
         code_changed = (mark.code_id, mark.minutes_late) != (entry.code, entry.minutes_late)
-        if code_changed:
-            if not entry.amendment_reason.strip():
-                need_reason[str(entry.pupil_id)] = {
-                    "amendment_reason": f"Say why the saved mark {mark.code_id} is changed."
-                }
-                continue
-            amendments.append(
-                events.mark_amended(
-                    mark=mark,
-                    new_code=entry.code,
-                    new_minutes_late=entry.minutes_late,
-                    reason=entry.amendment_reason.strip(),
-                    user=user,
-                    role=role,
-                    when=now,
-                )
+        why = entry.amendment_reason.strip()
+        if code_changed and not why:
+            need_reason[str(entry.pupil_id)] = {
+                "amendment_reason": f"Say why the saved mark {mark.code_id} is changed."
+            }
+            continue
+        new_reason = reasons.get(entry.reason_id)
+        amendments.append(
+            events.mark_amended(
+                mark=mark,
+                new_code=entry.code,
+                new_minutes_late=entry.minutes_late,
+                new_note=entry.note,
+                new_absence_reason=new_reason.name if new_reason else "",
+                reason=why or "Note or absence reason updated",
+                user=user,
+                role=role,
+                when=now,
             )
+        )
         mark.code_id = entry.code
         mark.minutes_late = entry.minutes_late
         mark.note = entry.note
@@ -386,3 +392,42 @@ def mark_record(
         role=role,
         source=source,
     )
+
+
+# ---- The school's own absence reasons ---------------------------------------------------
+
+# The present marks need no reason; every other code may carry one of the school's own.
+REASONLESS_CODES = frozenset(PRESENT_CODE.values())
+
+
+def reason_create(*, school: School, name: str, code: str) -> AbsenceReason:
+    """Add one of the school's own reasons; the register offers it at once.
+
+    Names are unique at a school whatever their capitals and spacing, so that
+    "hospital appointment" cannot sit beside "Hospital appointment" on the register.
+    """
+    name = " ".join(name.split())
+    taken = ValidationError({"name": f"There is already a reason called “{name}”."})
+    if AbsenceReason.objects.filter(school=school, name__iexact=name).exists():
+        raise taken
+    if code in REASONLESS_CODES:
+        raise ValidationError({"code": f"{code} is a present mark: it needs no reason."})
+    reason = AbsenceReason(school=school, name=name, code_id=code)
+    reason.full_clean()
+    try:
+        with transaction.atomic():
+            reason.save()
+    except IntegrityError as exc:
+        # Two people adding the same name at once: the constraint refuses the second.
+        raise taken from exc
+    return reason
+
+
+def reason_set_active(*, school: School, reason: AbsenceReason, active: bool) -> bool:
+    """Retire a reason (the register stops offering it) or restore it. Reasons are never
+    deleted: marks recorded with one keep it. False if it was already so, e.g. because
+    a colleague did the same a moment before."""
+    changed = AbsenceReason.objects.filter(school=school, pk=reason.pk, active=not active).update(
+        active=active
+    )
+    return changed == 1

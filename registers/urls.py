@@ -40,4 +40,5 @@ urlpatterns = [
         views.register,
         name="register",
     ),
+    path("settings/reasons/", views.reasons, name="reasons"),
 ]

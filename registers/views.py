@@ -3,6 +3,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -10,6 +11,8 @@ from . import forms, selectors, services
 from .models import (
     ROLES_ALL_STAFF,
     ROLES_REGISTER_ANY_GROUP,
+    ROLES_SCHOOL_SETTINGS,
+    AbsenceReason,
     Period,
     RegistrationGroup,
     Role,
@@ -36,6 +39,7 @@ def school_home(request, school_slug):
         {
             "takes_registers": bool(request.roles & ROLES_ALL_STAFF),
             "sees_all_registers": bool(request.roles & ROLES_REGISTER_ANY_GROUP),
+            "manages_settings": bool(request.roles & ROLES_SCHOOL_SETTINGS),
             "today": selectors.local_today(request.school),
         },
     )
@@ -226,11 +230,14 @@ class RegisterPage:
     def render(self, status: int = 200):
         school = self.request.school
         lines = self.lines
+        reasons = selectors.reason_choices(school=school)
+        selectors.name_reasons(lines, reasons)
         context = {
             "group": self.group,
             "session": self.session,
             "lines": lines,
             "picker": selectors.code_picker(school=school, session=self.session),
+            "reasons": reasons,
             "register": selectors.register_taken(
                 school=school, group=self.group, session=self.session
             ),
@@ -244,3 +251,64 @@ class RegisterPage:
             + f"?date={self.session.date.isoformat()}",
         }
         return render(self.request, "registers/register.html", context, status=status)
+
+
+# ---- Settings: the school's own absence reasons ----------------------------------------
+
+
+@roles_required(ROLES_SCHOOL_SETTINGS)
+def reasons(request, school_slug):
+    action = request.POST.get("action")
+    if action in ("retire", "restore"):
+        return _reason_set_active(request, active=action == "restore")
+    codes = selectors.reason_codes()
+    if request.method != "POST":
+        return _reasons_page(request, forms.ReasonForm(codes=codes))
+    form = forms.ReasonForm(request.POST, codes=codes)
+    if form.is_valid() and _reason_add(request, form):
+        return redirect("registers:reasons", school_slug=request.school.slug)
+    return _reasons_page(request, form, status=400)
+
+
+def _reasons_page(request, form, status: int = 200):
+    context = {"reasons": selectors.school_reasons(school=request.school), "form": form}
+    return render(request, "registers/reasons.html", context, status=status)
+
+
+def _reason_add(request, form) -> bool:
+    try:
+        reason = services.reason_create(school=request.school, **form.cleaned_data)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return False
+    messages.success(
+        request, f"“{reason.name}” ({reason.code_id}) added: the register offers it from now on."
+    )
+    return True
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's messages on the form's fields, the rest at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, texts in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, texts)
+
+
+def _reason_set_active(request, *, active: bool):
+    school = request.school
+    reason_id = forms.record_id(request.POST.get("reason"))
+    if reason_id is None:
+        raise Http404("No such reason.")
+    reason = get_object_or_404(AbsenceReason.objects.filter(school=school), pk=reason_id)
+    if services.reason_set_active(school=school, reason=reason, active=active):
+        done = (
+            "offered on the register again"
+            if active
+            else "retired: the register no longer offers it, and marks already recorded keep it"
+        )
+        messages.success(request, f"“{reason.name}” is {done}.")
+    else:
+        messages.info(request, f"“{reason.name}” was already {'in use' if active else 'retired'}.")
+    return redirect("registers:reasons", school_slug=school.slug)

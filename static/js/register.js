@@ -1,11 +1,16 @@
 // The register, enhanced: code buttons, keyboard marking, arrival time for lates,
 // "mark all unmarked present" without a round trip, and a warning before unsaved
-// changes are lost. Without this file the page is a plain form that works the same.
+// changes are lost; a school's own reason sets its code. Without this file the page is a
+// plain form that works the same. On other pages it only takes the reader to the errors.
 (function () {
   "use strict";
 
+  var summary = document.getElementById("error-summary") || document.getElementById("conflict-summary");
   var form = document.getElementById("register-form");
-  if (!form) return;
+  if (!form) {
+    if (summary) summary.focus();
+    return;
+  }
 
   var present = form.dataset.present;
   var rows = Array.prototype.slice.call(form.querySelectorAll(".pupil"));
@@ -15,6 +20,14 @@
   var dirty = form.hasAttribute("data-unsaved");
 
   function selectOf(row) { return row.querySelector("[data-code-select]"); }
+
+  function reasonOf(row) { return row.querySelector("[data-reason]"); }
+
+  function chosenReason(row) {
+    var reason = reasonOf(row);
+    var option = reason && reason.selectedOptions[0];
+    return option && option.value ? option : null;
+  }
 
   function optionFor(select, code) {
     for (var i = 0; i < select.options.length; i++) {
@@ -40,12 +53,18 @@
     return "is-other";
   }
 
-  // Reflect the select's value in the buttons, the words, the colour and the reason field.
+  // Reflect the select's value in the buttons, the words, the colour and the reason fields.
   function refresh(row, initial) {
     var select = selectOf(row);
     if (!select) return;
     var code = select.value;
     var option = optionFor(select, code);
+    var reason = chosenReason(row);
+    // A school's reason belongs to its code: a new code lets go of it.
+    if (reason && reason.dataset.code !== code && !initial) {
+      reasonOf(row).value = "";
+      reason = null;
+    }
     row.querySelectorAll("[data-code]").forEach(function (button) {
       button.setAttribute("aria-pressed", button.dataset.code === code ? "true" : "false");
     });
@@ -55,7 +74,9 @@
     var state = row.querySelector("[data-state]");
     // The server's words (with minutes late) stand until the person changes something.
     if (state && !initial) {
-      state.textContent = code ? code + " " + (option ? option.dataset.short : "") : "Not marked";
+      var words = code ? code + " " + (option ? option.dataset.short : "") : "Not marked";
+      if (code && reason) words += " · " + reason.dataset.name;
+      state.textContent = words;
     }
     var amend = row.querySelector("[data-amend]");
     var saved = row.dataset.saved;
@@ -127,11 +148,15 @@
 
   form.addEventListener("change", function (event) {
     dirty = true;
+    var row = event.target.closest(".pupil");
     if (event.target.matches("[data-code-select]")) {
-      var row = event.target.closest(".pupil");
       refresh(row);
       updateCount();
       if (event.target.value === "L") askArrival(row);
+    } else if (event.target.matches("[data-reason]")) {
+      // Choosing a reason sets its code; focus stays on the reason.
+      var reason = chosenReason(row);
+      if (!(reason && setCode(row, reason.dataset.code, { quiet: true }))) refresh(row);
     }
   });
   form.addEventListener("input", function () { dirty = true; });
@@ -187,6 +212,5 @@
     event.returnValue = "";
   });
 
-  var summary = document.getElementById("error-summary") || document.getElementById("conflict-summary");
   if (summary) summary.focus();
 })();

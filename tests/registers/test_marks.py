@@ -171,3 +171,32 @@ def test_the_other_sessions_present_mark_is_refused(session, teacher):
         save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="\\")])
     assert "use / in the AM" in err.value.pupil_errors[str(pupil.pk)]["code"]
     assert not Mark.objects.filter(pupil=pupil).exists()
+
+
+def test_a_note_or_absence_reason_added_later_is_audited_without_asking_why(session, teacher):
+    from registers.models import AbsenceReason
+
+    pupil = PupilFactory(school=session.school)
+    hospital = AbsenceReason.objects.create(
+        school=session.school, name="Hospital appointment", code_id="M"
+    )
+    save(session, teacher, [MarkEntry(pupil_id=pupil.pk, code="M")])
+    save(
+        session,
+        teacher,
+        [
+            MarkEntry(
+                pupil_id=pupil.pk,
+                code="M",
+                note="Letter seen",
+                reason_id=hospital.pk,
+                seen_version=1,
+            )
+        ],
+    )
+
+    amendment = Amendment.objects.get(mark__pupil=pupil)
+    assert (amendment.original_code, amendment.new_code) == ("M", "M")
+    assert (amendment.original_note, amendment.new_note) == ("", "Letter seen")
+    assert amendment.new_absence_reason == "Hospital appointment"
+    assert amendment.reason == "Note or absence reason updated"

@@ -570,8 +570,8 @@ def test_the_second_person_to_save_is_told_and_loses_nothing(
 
 
 # School, session, user, roles (middleware); group, session, "teaches it?", pupils, marks,
-# national codes, the school's popular codes, the register row.
-OPEN_QUERIES = 12
+# national codes, the school's popular codes, the register row, the school's reasons.
+OPEN_QUERIES = 13
 # The same first nine; then the service: pupils, savepoint, marks for update, one insert,
 # register get-or-create (select, savepoint, insert, release), release.
 SAVE_QUERIES = 18
@@ -616,3 +616,15 @@ def test_the_list_of_registers_does_not_grow_with_the_school(
     with django_assert_num_queries(MY_REGISTERS_QUERIES):
         response = client.get(my_url(school, date="2024-09-09"))
     assert len(response.context["group_days"]) == groups
+
+
+def test_a_pupil_number_too_large_for_any_row_is_refused_not_a_crash(
+    client, group, teacher, am, pupils
+):
+    client.force_login(teacher)
+    data = form_for(pupils, ["/"] * len(pupils))
+    data["code-99999999999999999999999"] = "/"
+    response = client.post(register_url(group, am), data)
+    assert response.status_code == 400
+    assert "Not a pupil of this register" in response.content.decode()
+    assert not Mark.objects.filter(session=am).exists()

@@ -1,0 +1,194 @@
+"""`manage.py seed_demo`: the demo trust that `make run` loads.
+
+The demo is built once (a small one: 30 pupils a school, marks from September) inside a
+transaction that is rolled back after the class that uses it, so that no other test sees it.
+"""
+
+import datetime as dt
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client, override_settings
+
+from registers import demo, stats
+from registers.models import (
+    Contact,
+    Mark,
+    Pupil,
+    Register,
+    RegisterTimes,
+    Role,
+    School,
+    Session,
+    validate_upn,
+)
+from registers.tenancy import roles_at, school_scope
+
+TODAY = dt.date(2026, 11, 20)  # a Friday of the autumn term
+YESTERDAY = dt.date(2026, 11, 19)
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DRAMA_PHONE = re.compile(r"^(07700 900|01632 960)\d{3}$")
+
+
+def seed(*extra) -> str:
+    out = StringIO()
+    call_command(
+        "seed_demo",
+        "--pupils-per-school=30",
+        "--marks-from=2026-09-01",
+        f"--today={TODAY}",
+        *extra,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def printed(django_db_setup, django_db_blocker):
+    """What seed_demo printed; the demo stays in the database for one test class only."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        yield seed()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def school(slug) -> School:
+    return School.objects.get(slug=slug)
+
+
+class TestTheDemo:
+    """Built once for the class, rolled back after its last test."""
+
+    def test_the_two_schools_take_registers_at_the_times_in_their_policy(self, printed, db):
+        expected = {
+            ("heelands", "AM"): (dt.time(8, 50), dt.time(8, 50), dt.time(9, 5)),
+            ("heelands", "PM"): (dt.time(13, 0), dt.time(13, 0), dt.time(13, 15)),
+            ("summerfield", "AM"): (dt.time(9, 0), dt.time(9, 0), dt.time(9, 15)),
+            ("summerfield", "PM"): (dt.time(13, 30), dt.time(13, 30), dt.time(13, 45)),
+        }
+        times = {
+            (t.school.slug, t.period): (t.opens, t.late_after, t.closes)
+            for t in RegisterTimes.objects.select_related("school")
+        }
+        sessions = {
+            (s.school.slug, s.period): (s.opens, s.late_after, s.closes)
+            for s in Session.objects.filter(date=YESTERDAY).select_related("school")
+        }
+        assert times == expected
+        assert sessions == expected
+        assert {s.trust.slug for s in School.objects.all()} == {"blue-sky"}
+
+    def test_the_autumn_term_follows_the_published_dates(self, printed, db):
+        heelands = school("heelands")
+        days = set(Session.objects.filter(school=heelands).values_list("date", flat=True))
+        assert dt.date(2026, 9, 7) in days  # the first day for pupils, after two INSET days
+        assert not days & {dt.date(2026, 9, 3), dt.date(2026, 9, 4)}
+        assert not days & {dt.date(2026, 10, 26) + dt.timedelta(days=n) for n in range(5)}
+        assert dt.date(2026, 12, 18) in days
+        assert dt.date(2026, 12, 21) not in days
+
+    def test_pupils_have_valid_unique_upns_and_fictional_contacts(self, printed, db):
+        pupils = list(Pupil.objects.all())
+        for pupil in pupils:
+            validate_upn(pupil.upn)
+        assert len({p.upn for p in pupils}) == len(pupils)
+        for slug in ("heelands", "summerfield"):
+            on_roll = stats.on_roll(school=school(slug), day=TODAY)
+            assert 25 <= on_roll.count() <= 30
+            assert {p.year_group for p in on_roll} == set(demo.YEAR_GROUPS)
+
+        contacts = list(Contact.objects.all())
+        per_pupil = {}
+        for contact in contacts:
+            per_pupil.setdefault(contact.pupil_id, []).append(contact.priority)
+            assert DRAMA_PHONE.match(contact.phone), contact.phone
+            assert contact.email.endswith(("@example.org", "@example.com"))
+            assert "Milton Keynes\nMK13 " in contact.address
+        assert set(per_pupil) == {p.pk for p in pupils}
+        assert all(
+            sorted(p) == list(range(1, len(p) + 1)) and len(p) <= 3 for p in per_pupil.values()
+        )
+
+    def test_every_printed_login_signs_in_and_lands_on_its_start_page(self, printed, db):
+        assert demo.DEMO_PASSWORD in printed
+        for login in demo.LOGINS:
+            assert login.username in printed
+            assert demo.BASE_URL + login.start in printed
+            client = Client()
+            assert client.login(username=login.username, password=demo.DEMO_PASSWORD), login
+            assert client.get(login.start).status_code == 200, login.username
+
+    def test_each_login_holds_its_role(self, printed, db):
+        users = {u.username: u for u in get_user_model().objects.all()}
+        heelands, summerfield = school("heelands"), school("summerfield")
+        for login in demo.LOGINS:
+            if login.school:
+                assert login.role in roles_at(users[login.username], school(login.school))
+        assert roles_at(users["trust.lead"], summerfield) == {Role.TRUST_LEAD}
+        assert roles_at(users["teacher"], summerfield) == frozenset()
+        assert users["teacher"].registration_groups.get().name == "Ash 3"
+        assert users["admin"].is_superuser
+        children = Contact.objects.filter(user=users["parent"], parental_responsibility=True)
+        assert {c.pupil.school for c in children} == {heelands}
+        assert children.count() == 2
+
+    def test_marks_stop_yesterday_but_the_office_has_entered_some_for_today(self, printed, db):
+        heelands = school("heelands")
+        with school_scope(heelands):
+            today = list(Mark.objects.filter(school=heelands, date=TODAY))
+            assert len(today) == 7  # three pupils ill all day, one dental appointment
+            assert all(m.is_pre_entered for m in today)
+            assert {m.code_id for m in today} == {"I", "M"}
+            assert not Mark.objects.filter(school=heelands, date__gt=TODAY).exists()
+            assert not Register.objects.filter(school=heelands, session__date=TODAY).exists()
+            assert Register.objects.filter(school=heelands, session__date=YESTERDAY).count() == 28
+            assert (
+                stats.missing_marks(school=heelands, start=dt.date(2026, 9, 1), end=YESTERDAY) == []
+            )
+
+    def test_the_demo_shows_absence_patterns_on_the_dashboards(self, printed, db):
+        heelands = school("heelands")
+        with school_scope(heelands):
+            held = stats.indicators(school=heelands, as_of=YESTERDAY)
+            summaries = stats.summarise(school=heelands, start=dt.date(2026, 9, 1), end=YESTERDAY)
+        found = {key for keys in held.values() for key in keys}
+        assert {"persistent_absence", "severe_absence", "penalty_threshold"} <= found
+        assert "missing_from_school" in found
+        whole_school = stats.combine(summaries.values())
+        assert 85 <= whole_school.attendance_pct <= 98
+        assert whole_school.lates > 0
+        assert {"I", "M", "O", "N", "G", "L", "V"} <= set(whole_school.codes)
+
+    def test_running_again_changes_nothing_and_prints_the_logins(self, printed, db):
+        before = (Pupil.objects.count(), Mark.objects.count(), get_user_model().objects.count())
+
+        again = seed()
+
+        assert "already loaded" in again
+        assert all(login.username in again for login in demo.LOGINS)
+        assert (
+            Pupil.objects.count(),
+            Mark.objects.count(),
+            get_user_model().objects.count(),
+        ) == before
+
+
+def test_refuses_a_database_that_has_the_demo_usernames_but_not_the_demo(db):
+    get_user_model().objects.create_user(username="teacher", password="x")
+
+    with pytest.raises(CommandError, match="user teacher"):
+        seed()
+
+    assert not School.objects.exists()
