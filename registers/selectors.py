@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .events import actor_name
 from .models import (
@@ -267,6 +270,8 @@ class RegisterLine:
     # Someone else's mark saved since this person opened the register.
     conflict: Mark | None = None
     conflicted: bool = False
+    # The code select's options, with this line's code chosen (CodePicker.options_html).
+    code_options: str = ""
 
     @property
     def locked(self) -> bool:
@@ -383,6 +388,34 @@ class CodePicker:
     buttons: list[CodeChoice]
     groups: list[tuple[str, list[CodeChoice]]]
     present: str
+
+    @cached_property
+    def _options(self) -> dict[tuple[str, bool], str]:
+        """Each code's <option>, plain and chosen, built once a page: rendering 33 options
+        for every pupil through the template engine was most of a register's time."""
+        return {
+            (c.code, chosen): format_html(
+                '<option value="{}" data-category="{}" data-short="{}"{}>{} – {}</option>',
+                c.code,
+                c.category,
+                c.short,
+                " selected" if chosen else "",
+                c.code,
+                c.meaning,
+            )
+            for _, choices in self.groups
+            for c in choices
+            for chosen in (False, True)
+        }
+
+    def options_html(self, selected: str) -> str:
+        """The select's optgroups, with `selected` chosen."""
+        parts = []
+        for label, choices in self.groups:
+            parts.append(format_html('<optgroup label="{}">', label))
+            parts.extend(self._options[(c.code, c.code == selected)] for c in choices)
+            parts.append("</optgroup>")
+        return mark_safe("".join(parts))
 
 
 def code_picker(*, school: School, session: Session) -> CodePicker:

@@ -232,11 +232,14 @@ class RegisterPage:
         lines = self.lines
         reasons = selectors.reason_choices(school=school)
         selectors.name_reasons(lines, reasons)
+        picker = selectors.code_picker(school=school, session=self.session)
+        for line in lines:
+            line.code_options = picker.options_html(line.code)
         context = {
             "group": self.group,
             "session": self.session,
             "lines": lines,
-            "picker": selectors.code_picker(school=school, session=self.session),
+            "picker": picker,
             "reasons": reasons,
             "register": selectors.register_taken(
                 school=school, group=self.group, session=self.session
