@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registers.context_processors.school",
+                "attendance_mis.navigation.menu",
             ],
         },
     },

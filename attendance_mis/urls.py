@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -17,4 +15,6 @@ urlpatterns = [
     path("api/v1/", include("registers.api.urls")),
     path("<slug:school_slug>/letters/", include("letters.urls")),
     path("<slug:school_slug>/", include("registers.urls")),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+]
+# Uploaded files (letters, logos) are never served from MEDIA_URL: views check the
+# school and role before handing one out.

@@ -243,7 +243,7 @@ def marks_save(
 def _write_marks(*, school, session, entries, reasons, user, role, source, now) -> SaveResult:
     existing = {
         m.pupil_id: m
-        for m in Mark.objects.select_for_update()
+        for m in Mark.objects.select_for_update(of=("self",))
         .filter(school=school, session=session, pupil_id__in=[e.pupil_id for e in entries])
         .select_related("code", "reason")
     }

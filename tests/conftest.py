@@ -1,6 +1,7 @@
 import pytest
 from django_scopes import scopes_disabled
 
+from attendance_mis.celery import app as celery_app
 from tests.factories import RegistrationGroupFactory, SchoolFactory, staff
 
 
@@ -22,6 +23,17 @@ def _no_login_lockouts(settings):
 def _fast_password_hashing(settings):
     # Real hashing costs most of a second per user made; tests make hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process, even when REDIS_URL (scripts/with-services.sh) would send
+    them to a broker with no worker listening."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture

@@ -628,3 +628,21 @@ def test_a_pupil_number_too_large_for_any_row_is_refused_not_a_crash(
     assert response.status_code == 400
     assert "Not a pupil of this register" in response.content.decode()
     assert not Mark.objects.filter(session=am).exists()
+
+
+def test_the_menu_offers_letters_and_settings_by_role(client, school, teacher, office):
+    home = reverse("registers:school_home", args=[school.slug])
+    letters = reverse("letters:index", args=[school.slug])
+    reasons = reverse("registers:reasons", args=[school.slug])
+
+    def nav(user):
+        client.force_login(user)
+        html = client.get(home).content.decode()
+        return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+
+    assert letters not in nav(teacher) and reasons not in nav(teacher)
+    assert letters in nav(office) and reasons not in nav(office)
+    lead = nav(staff(school, Role.ATTENDANCE_LEAD))
+    assert letters in lead and reasons in lead
+    for url in (letters, reasons):
+        assert client.get(url).status_code == 200  # the lead may open what is offered

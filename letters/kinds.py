@@ -1,0 +1,236 @@
+"""The kinds of letter, and what the case or request behind each one tells the letter.
+
+A caller (escalation, leave requests, staff drafting by hand) passes a `cause` dict with
+the fields listed for the kind; they appear in templates as `{{ cause.<name> }}`. Dates
+may be given as `date` objects or ISO strings: they are stored as JSON on the issued
+letter and turned back into dates when it is rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    STAGE_1 = "stage_1", "Attendance concern: stage 1"
+    STAGE_2 = "stage_2", "Attendance concern: stage 2"
+    STAGE_3 = "stage_3", "Attendance concern: stage 3 (warning)"
+    IMPROVEMENT = "improvement", "Improved attendance: congratulations"
+    LATENESS_1 = "lateness_1", "Lateness: first letter"
+    LATENESS_2 = "lateness_2", "Lateness: second letter (meeting)"
+    PERSISTENT_ABSENCE = "persistent_absence", "Persistent absence"
+    TRAFFIC_AMBER = "traffic_amber", "Traffic light: amber"
+    TRAFFIC_RED = "traffic_red", "Traffic light: red"
+    LEAVE_GRANTED = "leave_granted", "Leave of absence: granted"
+    LEAVE_PARTLY_GRANTED = "leave_partly_granted", "Leave of absence: partly granted"
+    LEAVE_REFUSED = "leave_refused", "Leave of absence: refused"
+    NOTICE_TO_IMPROVE = "notice_to_improve", "Notice to improve"
+    PENALTY_WARNING = "penalty_warning", "Penalty notice warning"
+    MEETING_INVITATION = "meeting_invitation", "Invitation to an attendance meeting"
+    CERTIFICATE_100 = "certificate_100", "100% attendance certificate"
+    MISSING_FROM_SCHOOL = (
+        "missing_from_school",
+        "Missing from school: notice to the local authority",
+    )
+
+
+class Audience(models.TextChoices):
+    PARENTS = "parents", "Parents and carers with parental responsibility"
+    LOCAL_AUTHORITY = "local_authority", "The local authority"
+
+
+@dataclass(frozen=True)
+class CauseField:
+    name: str
+    kind: str  # "date", "time", "text" or "number"
+    help: str
+    sample: object
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    subject: str
+    show_summary: bool = True
+    audience: str = Audience.PARENTS
+    cause: tuple[CauseField, ...] = field(default_factory=tuple)
+
+
+def _f(name, kind, help_text, sample, required=True):
+    return CauseField(name=name, kind=kind, help=help_text, sample=sample, required=required)
+
+
+_REVIEW = _f(
+    "review_date", "date", "When attendance will next be reviewed", dt.date(2025, 4, 4), False
+)
+_MEETING = (
+    _f("meeting_date", "date", "Day of the meeting", dt.date(2025, 3, 20)),
+    _f("meeting_time", "time", "Time of the meeting", dt.time(15, 30)),
+    _f("meeting_place", "text", "Where the meeting is", "the school office"),
+)
+_OPTIONAL_MEETING = tuple(
+    CauseField(f.name, f.kind, f.help + " (if one is arranged)", f.sample, required=False)
+    for f in _MEETING
+)
+_LEAVE = (
+    _f("leave_from", "date", "First day of the leave asked for", dt.date(2025, 6, 9)),
+    _f("leave_to", "date", "Last day of the leave asked for", dt.date(2025, 6, 13)),
+    _f("school_days", "number", "School days the request covers", 5),
+    _f("decision_note", "text", "The headteacher's reasons, in a sentence", "", False),
+)
+_WINDOW = _f(
+    "window_weeks",
+    "number",
+    "How many recent school weeks the `recent` figures cover (e.g. 6)",
+    6,
+)
+
+SPECS: dict[str, KindSpec] = {
+    Kind.STAGE_1: KindSpec(subject="{{ pupil.forename }}'s attendance", cause=(_REVIEW,)),
+    Kind.STAGE_2: KindSpec(
+        subject="{{ pupil.forename }}'s attendance: following up our phone call",
+        cause=(
+            _f("call_date", "date", "When we spoke on the phone", dt.date(2025, 3, 10), False),
+            _f("target_pct", "number", "The attendance target agreed, in %", 95, False),
+            _REVIEW,
+        ),
+    ),
+    Kind.STAGE_3: KindSpec(
+        subject="Formal warning: {{ pupil.forename }}'s attendance",
+        cause=(
+            _f("meeting_date", "date", "When the meeting was", dt.date(2025, 3, 6), False),
+            _REVIEW,
+        ),
+    ),
+    Kind.IMPROVEMENT: KindSpec(
+        subject="Well done, {{ pupil.forename }}!",
+        cause=(
+            _f("previous_pct", "number", "Attendance % at the last review", Decimal("88.5"), False),
+        ),
+    ),
+    Kind.LATENESS_1: KindSpec(subject="{{ pupil.forename }} arriving late to school"),
+    Kind.LATENESS_2: KindSpec(
+        subject="{{ pupil.forename }}'s lateness: please come to a meeting", cause=_MEETING
+    ),
+    Kind.PERSISTENT_ABSENCE: KindSpec(
+        subject="{{ pupil.forename }}'s attendance: persistent absence",
+        cause=(_f("period", "text", "Which period this covers", "this academic year", False),),
+    ),
+    Kind.TRAFFIC_AMBER: KindSpec(
+        subject="{{ pupil.forename }}'s attendance over recent weeks", cause=(_WINDOW,)
+    ),
+    Kind.TRAFFIC_RED: KindSpec(
+        subject="Serious concern about {{ pupil.forename }}'s attendance",
+        cause=(_WINDOW, *_OPTIONAL_MEETING),
+    ),
+    Kind.LEAVE_GRANTED: KindSpec(
+        subject="Your request for leave of absence: granted", show_summary=False, cause=_LEAVE
+    ),
+    Kind.LEAVE_PARTLY_GRANTED: KindSpec(
+        subject="Your request for leave of absence: partly granted",
+        show_summary=False,
+        cause=(
+            *_LEAVE,
+            _f("granted_from", "date", "First day of the leave granted", dt.date(2025, 6, 9)),
+            _f("granted_to", "date", "Last day of the leave granted", dt.date(2025, 6, 10)),
+        ),
+    ),
+    Kind.LEAVE_REFUSED: KindSpec(
+        subject="Your request for leave of absence: not granted", cause=_LEAVE
+    ),
+    Kind.NOTICE_TO_IMPROVE: KindSpec(
+        subject="Notice to improve: {{ pupil.forename }}'s attendance",
+        cause=(
+            _f("improvement_from", "date", "Start of the improvement period", dt.date(2025, 3, 17)),
+            _f("improvement_to", "date", "End of the improvement period", dt.date(2025, 4, 25)),
+            _f("target_pct", "number", "The attendance expected, in %", 95, False),
+        ),
+    ),
+    Kind.PENALTY_WARNING: KindSpec(
+        subject="Warning: a penalty notice may be issued",
+        cause=(
+            _f(
+                "clean_days",
+                "number",
+                "School days without unauthorised absence that avoid a notice",
+                15,
+                False,
+            ),
+        ),
+    ),
+    Kind.MEETING_INVITATION: KindSpec(
+        subject="Invitation to a meeting about {{ pupil.forename }}'s attendance",
+        cause=(
+            *_MEETING,
+            _f("with_whom", "text", "Who will be at the meeting", "the attendance lead", False),
+        ),
+    ),
+    Kind.CERTIFICATE_100: KindSpec(
+        subject="Certificate of 100% attendance",
+        show_summary=False,
+        cause=(_f("period", "text", "The period celebrated", "this half term", False),),
+    ),
+    Kind.MISSING_FROM_SCHOOL: KindSpec(
+        subject="Pupil missing from education: {{ pupil.full_name }} ({{ pupil.upn }})",
+        audience=Audience.LOCAL_AUTHORITY,
+        cause=(
+            _f("last_attended", "date", "Last day in school", dt.date(2025, 2, 28), False),
+            _f(
+                "enquiries",
+                "text",
+                "What the school has done to find the pupil",
+                "Telephone calls to all contacts on three days and a home visit.",
+                False,
+            ),
+        ),
+    ),
+}
+
+
+def spec(kind: str) -> KindSpec:
+    return SPECS[Kind(kind)]
+
+
+def sample_cause(kind: str) -> dict:
+    return {f.name: f.sample for f in spec(kind).cause}
+
+
+def _coerce(f: CauseField, value):
+    if value in (None, ""):
+        return None
+    if f.kind == "date":
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if f.kind == "time":
+        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+    if f.kind == "number":
+        number = Decimal(str(value))
+        return int(number) if number == number.to_integral_value() else number
+    return str(value).strip()
+
+
+def cause_clean(kind: str, cause: dict | None) -> dict:
+    """The cause with every field of the kind present (None when not given) and typed.
+
+    Raises ValidationError (messages keyed by field) for a missing required field, a
+    value of the wrong type or a field the kind does not know.
+    """
+    cause = dict(cause or {})
+    fields = {f.name: f for f in spec(kind).cause}
+    errors = {name: "This letter does not use this detail." for name in cause if name not in fields}
+    clean = {}
+    for name, f in fields.items():
+        try:
+            clean[name] = _coerce(f, cause.get(name))
+        except (ValueError, TypeError, InvalidOperation):
+            errors[name] = f"{f.help}: enter a valid {f.kind}."
+            continue
+        if clean[name] is None and f.required:
+            errors[name] = f"{f.help}: this is needed for this letter."
+    if errors:
+        raise ValidationError(errors)
+    return clean

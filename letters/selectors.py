@@ -1,0 +1,200 @@
+"""Reads for letters: current templates, letterheads, the data behind a letter, lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+
+from registers import stats
+from registers.models import Contact, Pupil, School
+from registers.schooldays import academic_year_start, recent_school_weeks_start
+
+from . import kinds
+from .models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "letters" / "defaults"
+
+
+@cache
+def default_body(kind: str) -> str:
+    return (DEFAULTS_DIR / f"{kinds.Kind(kind)}.html").read_text(encoding="utf-8")
+
+
+def default_template(*, school: School, kind: str) -> LetterTemplate:
+    """The built-in wording, unsaved (version 0 until a letter or an edit saves it)."""
+    spec = kinds.spec(kind)
+    return LetterTemplate(
+        school=school,
+        kind=kind,
+        version=0,
+        subject=spec.subject,
+        body=default_body(kind),
+        show_summary=spec.show_summary,
+    )
+
+
+def template_current(*, school: School, kind: str) -> LetterTemplate:
+    saved = (
+        LetterTemplate.objects.filter(school=school, kind=kind)
+        .select_related("created_by")
+        .order_by("-version")
+        .first()
+    )
+    return saved or default_template(school=school, kind=kind)
+
+
+def templates_current(*, school: School) -> dict[str, LetterTemplate]:
+    """Every kind's current template, in the order of `Kind` (one query)."""
+    saved: dict[str, LetterTemplate] = {}
+    versions = (
+        LetterTemplate.objects.filter(school=school)
+        .select_related("created_by")
+        .defer("body")
+        .order_by("kind", "-version")
+    )
+    for t in versions:
+        saved.setdefault(t.kind, t)
+    return {
+        kind: saved.get(kind) or default_template(school=school, kind=kind)
+        for kind in kinds.Kind.values
+    }
+
+
+def template_versions(*, school: School, kind: str):
+    return (
+        LetterTemplate.objects.filter(school=school, kind=kind)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def letterhead_for(*, school: School) -> Letterhead:
+    """The school's letterhead, or an unsaved one with sensible defaults."""
+    saved = Letterhead.objects.filter(school=school).first()
+    return saved or Letterhead(school=school, address=school.address, signatory_role="Headteacher")
+
+
+def logo_bytes(letterhead: Letterhead) -> bytes | None:
+    if not letterhead.logo:
+        return None
+    with letterhead.logo.open("rb") as f:
+        return f.read()
+
+
+def parent_contacts(*, school: School, pupil_ids) -> dict[int, list[Contact]]:
+    """Contacts with parental responsibility by pupil, in priority order (one query)."""
+    by_pupil: dict[int, list[Contact]] = {pid: [] for pid in pupil_ids}
+    for contact in Contact.objects.filter(
+        school=school, pupil_id__in=list(pupil_ids), parental_responsibility=True
+    ).order_by("pupil_id", "priority", "id"):
+        by_pupil[contact.pupil_id].append(contact)
+    return by_pupil
+
+
+@dataclass
+class LetterData:
+    """Everything a letter says about one pupil, read at once."""
+
+    pupil: Pupil
+    contacts: list[Contact]
+    year_start: dt.date
+    summary: stats.Summary
+    weeks: list[dict]
+    recent: stats.Summary | None
+    recent_start: dt.date | None
+
+
+def letter_data(
+    *, school: School, pupil_id: int, as_of: dt.date, window_weeks: int | None = None
+) -> LetterData:
+    pupil = Pupil.objects.select_related("registration_group").get(school=school, pk=pupil_id)
+    year_start = academic_year_start(school=school, day=as_of)
+    summary = stats.summarise(school=school, start=year_start, end=as_of, pupils=[pupil.pk])
+    recent, recent_start = None, None
+    if window_weeks:
+        recent_start = recent_school_weeks_start(school=school, as_of=as_of, count=window_weeks)
+        if recent_start:
+            recent = stats.summarise(
+                school=school, start=recent_start, end=as_of, pupils=[pupil.pk]
+            )[pupil.pk]
+    return LetterData(
+        pupil=pupil,
+        contacts=parent_contacts(school=school, pupil_ids=[pupil.pk])[pupil.pk],
+        year_start=year_start,
+        summary=summary[pupil.pk],
+        weeks=stats.weekly(school=school, pupil=pupil, start=year_start, end=as_of),
+        recent=recent,
+        recent_start=recent_start,
+    )
+
+
+# ---- Lists -------------------------------------------------------------------------
+
+
+def _by_group_then_surname(letters):
+    """Registration group, then surname: the order letters are printed and approved in."""
+
+    def preferred(name):
+        return Coalesce(NullIf(f"pupil__preferred_{name}", Value("")), f"pupil__legal_{name}")
+
+    return letters.annotate(
+        sort_surname=preferred("surname"), sort_forename=preferred("forename")
+    ).order_by(
+        F("pupil__registration_group__name").asc(nulls_last=True),
+        "sort_surname",
+        "sort_forename",
+        "pupil_id",
+        "id",
+    )
+
+
+def _listed(letters):
+    # Lists never show the stored HTML, which is most of a letter's row.
+    return letters.select_related("pupil", "pupil__registration_group").defer("html")
+
+
+def letters_for_pupil(*, school: School, pupil: Pupil):
+    return (
+        IssuedLetter.objects.filter(school=school, pupil=pupil)
+        .select_related("approved_by")
+        .defer("html")
+    )
+
+
+def drafts(*, school: School):
+    qs = IssuedLetter.objects.filter(school=school, status=IssuedLetter.Status.DRAFT)
+    return _by_group_then_surname(_listed(qs))
+
+
+def awaiting_print(*, school: School):
+    """Approved letters to post: post letters, and emails that failed for good."""
+    qs = IssuedLetter.objects.filter(
+        Q(channel=IssuedLetter.Channel.POST) | Q(email_failed_at__isnull=False),
+        school=school,
+        status=IssuedLetter.Status.APPROVED,
+        rendered_at__isnull=False,
+    )
+    return _by_group_then_surname(_listed(qs))
+
+
+def print_batches(*, school: School):
+    return PrintBatch.objects.filter(school=school).select_related("created_by")
+
+
+def status_counts(*, school: School) -> dict[str, int]:
+    counts = dict(
+        IssuedLetter.objects.filter(school=school)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return {status: counts.get(status, 0) for status in IssuedLetter.Status.values}
+
+
+def recent_letters(*, school: School, limit: int = 20):
+    return _listed(IssuedLetter.objects.filter(school=school))[:limit]
