@@ -37,6 +37,8 @@ venv install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	# Served by WhiteNoise, as in production (DEBUG stays off unless you set it).
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from registers.models import Pupil
 from registers.permissions import roles_required
+from registers.selectors import pupil_search
 
 from . import context, kinds, rendering, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
@@ -38,10 +39,13 @@ def _messages_of(exc: ValidationError) -> list[str]:
 @roles_required(ROLES_VIEW)
 def index(request, school_slug):
     school = request.school
+    query = request.GET.get("q", "").strip()[:100]
     return render(
         request,
         "letters/index.html",
         {
+            "query": query,
+            "found": pupil_search(school=school, query=query) if query else None,
             "counts": selectors.status_counts(school=school),
             "recent": selectors.recent_letters(school=school),
             "can_edit": bool(request.roles & ROLES_EDIT_TEMPLATES),

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -509,3 +509,33 @@ def reason_codes() -> list[tuple[str, list[CodeChoice]]]:
         label = categories.get(c.category, c.category)
         groups.setdefault(label, []).append(CodeChoice(c.code, c.meaning, c.category, label))
     return list(groups.items())
+
+
+# ---- Finding a pupil ------------------------------------------------------------------
+
+
+def pupil_search(*, school: School, query: str, limit: int = 25) -> list[Pupil]:
+    """Pupils whose name (legal or preferred), UPN or class matches, current roll first."""
+    words = query.split()
+    if not words:
+        return []
+    by_name = Q()
+    for word in words:
+        by_name &= (
+            Q(legal_forename__icontains=word)
+            | Q(legal_surname__icontains=word)
+            | Q(preferred_forename__icontains=word)
+            | Q(preferred_surname__icontains=word)
+            | Q(upn__iexact=word)
+        )
+    # A class name ("Ash 3") is matched whole, not word by word.
+    pupils = Pupil.objects.filter(
+        by_name | Q(registration_group__name__iexact=query.strip()), school=school
+    ).select_related("registration_group")
+    today = local_today(school)
+    left = Q(on_roll_to__lt=today)
+    return list(
+        pupils.annotate(has_left=ExpressionWrapper(left, output_field=BooleanField())).order_by(
+            "has_left", "legal_surname", "legal_forename"
+        )[:limit]
+    )

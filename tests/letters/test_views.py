@@ -336,3 +336,29 @@ def test_drafting_a_letter_by_hand(client, school, make_staff, django_capture_on
     assert (letter.status, letter.kind) == (Status.DRAFT, "meeting_invitation")
     assert letter.cause["meeting_place"] == "the library"
     assert "Thursday 17 October 2024" in " ".join(letter.html.split())
+
+
+def test_finding_a_pupil_from_the_letters_page(client, school, other_school, make_staff):
+    group = RegistrationGroupFactory(school=school, name="Ash 3")
+    sam = PupilFactory(
+        school=school,
+        legal_forename="Samuel",
+        preferred_forename="Sam",
+        legal_surname="Okafor",
+        registration_group=group,
+    )
+    PupilFactory(school=school, legal_forename="Ruth", legal_surname="Mensah")
+    PupilFactory(school=other_school, legal_forename="Samuel", legal_surname="Okafor")
+    client.force_login(make_staff(school, "office"))
+    url = reverse("letters:index", args=[school.slug])
+
+    by_name = client.get(url, {"q": "sam oka"}).content.decode()
+    by_upn = client.get(url, {"q": sam.upn}).content.decode()
+    by_class = client.get(url, {"q": "ash 3"}).content.decode()
+
+    pupil_page = reverse("letters:pupil", args=[school.slug, sam.pk])
+    for html in (by_name, by_upn, by_class):
+        assert pupil_page in html
+        assert html.count('class="pupil-results"') == 1
+        assert "Mensah" not in html
+    assert "No pupil matches" in client.get(url, {"q": "zzz"}).content.decode()
