@@ -2,6 +2,7 @@ from django import forms
 
 from . import kinds
 from .models import LOGO_MAX_BYTES, Letterhead
+from .services import LETTERHEAD_FIELDS
 
 
 class TemplateForm(forms.Form):
@@ -31,18 +32,7 @@ class LetterheadForm(forms.ModelForm):
 
     class Meta:
         model = Letterhead
-        fields = [
-            "name",
-            "address",
-            "contact_line",
-            "signatory_name",
-            "signatory_role",
-            "addressing",
-            "school_day_hours",
-            "la_name",
-            "la_address",
-            "la_email",
-        ]
+        fields = list(LETTERHEAD_FIELDS)
         widgets = {
             "address": forms.Textarea(attrs={"rows": 4}),
             "la_address": forms.Textarea(attrs={"rows": 4}),
