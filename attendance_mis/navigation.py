@@ -6,11 +6,32 @@ from django.urls import reverse
 from letters.models import ROLES_VIEW as ROLES_LETTERS
 from registers.models import ROLES_ALL_STAFF, ROLES_REGISTER_ANY_GROUP, ROLES_SCHOOL_SETTINGS
 
+# (label, URL name, who may open it, what it is for: shown on the school's home page)
 MENU = [
-    ("Registers", "registers:my_registers", ROLES_ALL_STAFF),
-    ("Not yet taken", "registers:outstanding", ROLES_REGISTER_ANY_GROUP),
-    ("Letters", "letters:index", ROLES_LETTERS),
-    ("Absence reasons", "registers:reasons", ROLES_SCHOOL_SETTINGS),
+    (
+        "Registers",
+        "registers:my_registers",
+        ROLES_ALL_STAFF,
+        "Take the morning and afternoon registers",
+    ),
+    (
+        "Not yet taken",
+        "registers:outstanding",
+        ROLES_REGISTER_ANY_GROUP,
+        "Registers still to take this session, and who took the others",
+    ),
+    (
+        "Letters",
+        "letters:index",
+        ROLES_LETTERS,
+        "Letters to approve, print batches, each pupil's letters and the wording",
+    ),
+    (
+        "Absence reasons",
+        "registers:reasons",
+        ROLES_SCHOOL_SETTINGS,
+        "The school's own reasons, each recorded under a national code",
+    ),
 ]
 
 
@@ -20,8 +41,9 @@ def menu(request):
     if school is None or not roles:
         return {"menu": []}
     items = []
-    for label, name, allowed in MENU:
+    for label, name, allowed, purpose in MENU:
         if roles & allowed:
             url = reverse(name, kwargs={"school_slug": school.slug})
-            items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+            current = request.path.startswith(url)
+            items.append({"label": label, "url": url, "purpose": purpose, "current": current})
     return {"menu": items}

@@ -32,16 +32,11 @@ def home(request):
 
 
 def school_home(request, school_slug):
-    """A landing page; the links follow the person's roles (parents see none of these)."""
+    """A landing page: the pages the person's roles open (the menu), as cards."""
     return render(
         request,
         "registers/school_home.html",
-        {
-            "takes_registers": bool(request.roles & ROLES_ALL_STAFF),
-            "sees_all_registers": bool(request.roles & ROLES_REGISTER_ANY_GROUP),
-            "manages_settings": bool(request.roles & ROLES_SCHOOL_SETTINGS),
-            "today": selectors.local_today(request.school),
-        },
+        {"today": selectors.local_today(request.school)},
     )
 
 

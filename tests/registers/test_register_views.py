@@ -171,7 +171,7 @@ def test_my_registers_three_actors(client, school, other_school, teacher):
 def test_school_home_links_follow_the_role(client, school, teacher, office):
     client.force_login(teacher)
     html = client.get(reverse("registers:school_home", args=[school.slug])).content.decode()
-    assert "Your registers" in html
+    assert reverse("registers:my_registers", args=[school.slug]) in html.split("<main")[1]
     assert reverse("registers:outstanding", args=[school.slug]) not in html.split("<main")[1]
     client.force_login(office)
     html = client.get(reverse("registers:school_home", args=[school.slug])).content.decode()
