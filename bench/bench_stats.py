@@ -3,10 +3,10 @@
 Builds a school with the standard 2024/25 calendar, 1,000 pupils and a mark for every
 pupil in each of the first 380 sessions (190 school days): 380,000 marks with a realistic
 mix of codes (most present, some late, illness, appointments, unauthorised absence,
-holidays, a few persistent absentees). Times the insert (Django bulk_create, as imports
-use), then `stats.summarise` for every pupil over the year to date and `stats.indicators`
-for every pupil as of the last day, each `--repeat` times (default 5): median, rows per
-second and the number of queries.
+holidays, a few persistent absentees). Times the insert (Django bulk_create; imports and
+the demo use registers.bulk, which is quicker), then `stats.summarise` for every pupil
+over the year to date and `stats.indicators` for every pupil as of the last day, each
+`--repeat` times (default 5): median, rows per second and the number of queries.
 """
 
 import random
