@@ -8,7 +8,7 @@ checked every value already (against preloaded pupils, sessions and codes).
 
 from functools import lru_cache
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import Mark
 
@@ -46,9 +46,10 @@ def _columns() -> str:
 
 def marks_insert(rows: list[tuple]) -> int:
     """Insert new marks, each a tuple in MARK_COLUMNS order with ids for foreign keys,
-    dates through `db_date` and times through `db_datetime`. Returns the count."""
+    dates through `db_date` and times through `db_datetime`. Returns the count. All or
+    none: the batches of one call are one transaction (a savepoint inside a caller's)."""
     table = connection.ops.quote_name(Mark._meta.db_table)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY is several times quicker than any INSERT of this many rows.
             with cursor.cursor.copy(f"COPY {table} ({_columns()}) FROM STDIN") as copy:

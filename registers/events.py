@@ -2,6 +2,10 @@
 
 from .models import Amendment, Mark, Role
 
+# A full name may be longer (first and last name are 150 characters each) than the
+# record keeps; the record keeps its start rather than failing the save.
+_NAME_KEPT = Amendment._meta.get_field("amended_by_name").max_length
+
 
 def actor_name(user) -> str:
     if user is None:
@@ -47,7 +51,7 @@ def mark_amended(
         reason=reason,
         amended_at=when,
         amended_by=user,
-        amended_by_name=actor_name(user),
+        amended_by_name=actor_name(user)[:_NAME_KEPT],
         amended_by_role=role_label(role),
     )
 

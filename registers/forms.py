@@ -17,15 +17,18 @@ from datetime import datetime, time
 
 from django.forms import CharField, ChoiceField, Form
 
-from .models import AbsenceReason, Session
+from .models import MAX_ID, AbsenceReason, Session
 from .selectors import CodeChoice, RegisterLine
-from .services import PRESENT_CODE, MarkEntry, code_for_arrival
+from .services import (
+    MINUTES_LATE_CODES,
+    PRESENT_CODE,
+    MarkEntry,
+    code_for_arrival,
+    pre_entered_message,
+)
 
-LATE_CODES = ("L", "U")
 ARRIVAL_FORMATS = ("%H:%M", "%H:%M:%S")
 FIELD_NAME = re.compile(r"^code-(\d+)$")
-# Row ids are 64-bit; a larger number posted is no row of ours (and would not fit a query).
-MAX_ID = 2**63 - 1
 
 
 def _arrival(value: str) -> time | None:
@@ -75,14 +78,14 @@ def _reason(posted: str | None, line: RegisterLine) -> str:
 def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
     """The line as a MarkEntry, or None (with a message on the line) if it cannot be read."""
     code, minutes = line.code, None
-    if code in LATE_CODES and line.arrival:
+    if code in MINUTES_LATE_CODES and line.arrival:
         arrival = _arrival(line.arrival)
         if arrival is None:
             line.errors.append("Arrival time must be a time like 08:55.")
             return None
         # The school's clock decides: L while the register is open, U after it closes.
         code, minutes = code_for_arrival(session=session, arrival=arrival)
-    elif code in LATE_CODES and line.minutes:
+    elif code in MINUTES_LATE_CODES and line.minutes:
         minutes = _int(line.minutes)
         if minutes is None:
             line.errors.append("Minutes late must be a whole number, like 10.")
@@ -111,10 +114,7 @@ def read_register(data, *, lines: list[RegisterLine], session: Session) -> list[
             # to change it anyway is refused rather than ignored.
             posted = data.get(f"code-{line.pupil.pk}", "").strip()
             if posted and posted != line.mark.code_id:
-                line.errors.append(
-                    f"{line.mark.get_source_display()} entered {line.mark.code_id}: "
-                    "only office staff can change it."
-                )
+                line.errors.append(pre_entered_message(line.mark))
             continue
         read_line(data, line)
         if not line.code:

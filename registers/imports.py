@@ -30,7 +30,18 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.gb import upn as upn_checker
 
 from . import bulk, events
-from .models import Contact, Mark, Period, Pupil, RegistrationGroup, School, Session, YearGroup
+from .models import (
+    AbsenceReason,
+    Contact,
+    Mark,
+    Period,
+    Pupil,
+    RegistrationGroup,
+    School,
+    Session,
+    YearGroup,
+)
+from .services import MAX_MINUTES_LATE, MINUTES_LATE_CODES
 from .stats import code_rules
 from .tenancy import school_scope
 
@@ -65,7 +76,6 @@ MARK_COLUMNS = ("upn", "date", "session", "code", "minutes_late")
 
 # Shown on the command line; the exception keeps them all.
 ERRORS_SHOWN = 100
-MAX_MINUTES_LATE = 600
 MAX_CONTACT_PRIORITY = 99
 BATCH_SIZE = 2000
 
@@ -183,6 +193,10 @@ def read_csv(source: str | Path | IO[str]) -> Table:
                     "(a comma inside a value must be in quotes).",
                 )
             )
+            continue
+        if any("\x00" in value for value in record):
+            # The database cannot store a NUL; a spreadsheet never writes one.
+            errors.append(RowError(number, "A value holds a NUL character (not CSV text?)."))
             continue
         table.rows.append((number, {c: v.strip() for c, v in zip(columns, record, strict=True)}))
     if errors:
@@ -731,7 +745,7 @@ def _minutes_late(row: Row, code: str) -> int | None:
     if not text.isdigit() or int(text) > MAX_MINUTES_LATE:
         row.error(f"minutes_late {text!r} must be a whole number from 0 to {MAX_MINUTES_LATE}.")
         return None
-    if code not in ("L", "U"):
+    if code not in MINUTES_LATE_CODES:
         row.error(f"minutes_late goes with L or U only, not {code!r}.")
         return None
     return int(text)
@@ -743,10 +757,21 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
     first = min(c.date for c in checked)
     last = max(c.date for c in checked)
     saved = {
-        (pupil_id, session_id): (pk, code, minutes_late, version)
-        for pk, pupil_id, session_id, code, minutes_late, version in Mark.objects.filter(
+        (pupil_id, session_id): rest
+        for pupil_id, session_id, *rest in Mark.objects.filter(
             school=school, date__range=(first, last)
-        ).values_list("pk", "pupil_id", "session_id", "code_id", "minutes_late", "version")
+        ).values_list(
+            "pupil_id",
+            "session_id",
+            "pk",
+            "code_id",
+            "minutes_late",
+            "version",
+            "note",
+            "reason_id",
+            "reason__code_id",
+            "reason__name",
+        )
     }
     now = timezone.now()
     to_create, to_update, amendments, errors = [], [], [], []
@@ -756,7 +781,7 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
         if current is None:
             to_create.append(c)
             continue
-        pk, code, minutes_late, version = current
+        pk, code, minutes_late, version, note, reason_id, reason_code, reason_name = current
         if (code, minutes_late) == (c.code, c.minutes_late):
             unchanged += 1
             continue
@@ -777,18 +802,30 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
             date=c.date,
             code_id=code,
             minutes_late=minutes_late,
+            note=note,
+            reason=(
+                AbsenceReason(pk=reason_id, school=school, code_id=reason_code, name=reason_name)
+                if reason_id
+                else None
+            ),
         )
+        # The school's own reason belongs to the code it was given for (as on the
+        # register): a new code lets go of it.
+        keeps_reason = reason_code == c.code
         amendments.append(
             events.mark_amended(
                 mark=mark,
                 new_code=c.code,
                 new_minutes_late=c.minutes_late,
+                new_absence_reason=None if keeps_reason else "",
                 reason=amend_reason,
                 user=user,
                 role=AMENDMENT_ROLE,
                 when=now,
             )
         )
+        if not keeps_reason:
+            mark.reason = None
         mark.code_id = c.code
         mark.minutes_late = c.minutes_late
         mark.source = Mark.Source.IMPORT
@@ -800,7 +837,7 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
     _insert_marks(school=school, marks=to_create, user=user, now=now)
     Mark.objects.bulk_update(
         to_update,
-        ["code", "minutes_late", "source", "recorded_by", "recorded_at", "version"],
+        ["code", "minutes_late", "reason", "source", "recorded_by", "recorded_at", "version"],
         batch_size=BATCH_SIZE,
     )
     for start in range(0, len(amendments), BATCH_SIZE):

@@ -65,6 +65,11 @@ ROLES_SCHOOL_ADMIN = frozenset({Role.SCHOOL_ADMIN, Role.HEADTEACHER})
 ROLES_SCHOOL_SETTINGS = ROLES_SCHOOL_ADMIN | {Role.ATTENDANCE_LEAD}
 
 
+# The largest row id (BigAutoField): a larger number posted is no row of ours, and would
+# reach the database as an overflow instead of a "no such row".
+MAX_ID = 2**63 - 1
+
+
 def tenant_manager(manager_class=models.Manager):
     """A manager that refuses to query without a school (or list of schools) in scope."""
     return ScopedManager(_manager_class=manager_class, school="school")

@@ -30,7 +30,7 @@ from .models import (
     School,
     Session,
 )
-from .services import PRESENT_CODE, REASONLESS_CODES
+from .services import MINUTES_LATE_CODES, PRESENT_CODE, REASONLESS_CODES
 from .stats import on_roll
 
 # The morning register's view of "now" ends at noon; the office looks at PM after that.
@@ -305,7 +305,7 @@ class RegisterLine:
         if not self.code:
             return "Not marked"
         text = f"{self.code} {SHORT_LABELS.get(self.code, '')}".strip()
-        if self.code in ("L", "U") and self.minutes:
+        if self.code in MINUTES_LATE_CODES and self.minutes:
             text += f" ({self.minutes} min)"
         if self.reason_name:
             text += f" · {self.reason_name}"
@@ -322,7 +322,7 @@ class RegisterLine:
 
     @property
     def shows_details(self) -> bool:
-        return bool(self.arrival or self.minutes or self.errors) or self.code in ("L", "U")
+        return bool(self.arrival or self.minutes or self.errors) or self.code in MINUTES_LATE_CODES
 
     def show_saved(self, mark: Mark | None) -> None:
         """Take a freshly read saved mark, keeping whatever the person entered."""
@@ -514,23 +514,29 @@ def reason_codes() -> list[tuple[str, list[CodeChoice]]]:
 # ---- Finding a pupil ------------------------------------------------------------------
 
 
-def pupil_search(*, school: School, query: str, limit: int = 25) -> list[Pupil]:
-    """Pupils whose name (legal or preferred), UPN or class matches, current roll first."""
-    words = query.split()
-    if not words:
-        return []
-    by_name = Q()
-    for word in words:
-        by_name &= (
+def name_or_upn_matches(query: str) -> Q:
+    """Every word somewhere in a legal or preferred name, or a whole UPN: "amy smi"
+    finds Amy Smith."""
+    matches = Q()
+    for word in query.split():
+        matches &= (
             Q(legal_forename__icontains=word)
             | Q(legal_surname__icontains=word)
             | Q(preferred_forename__icontains=word)
             | Q(preferred_surname__icontains=word)
             | Q(upn__iexact=word)
         )
+    return matches
+
+
+def pupil_search(*, school: School, query: str, limit: int = 25) -> list[Pupil]:
+    """Pupils whose name (legal or preferred), UPN or class matches, current roll first."""
+    if not query.split():
+        return []
     # A class name ("Ash 3") is matched whole, not word by word.
     pupils = Pupil.objects.filter(
-        by_name | Q(registration_group__name__iexact=query.strip()), school=school
+        name_or_upn_matches(query) | Q(registration_group__name__iexact=query.strip()),
+        school=school,
     ).select_related("registration_group")
     today = local_today(school)
     left = Q(on_roll_to__lt=today)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import events
 from .models import (
     AbsenceReason,
+    Amendment,
     Mark,
     Period,
     Pupil,
@@ -26,6 +27,12 @@ from .schooldays import planned_school_days
 from .stats import code_rules
 
 PRESENT_CODE = {Period.AM: "/", Period.PM: "\\"}
+# The codes that carry minutes late (L while the register is open, U after it closes).
+MINUTES_LATE_CODES = frozenset({"L", "U"})
+MAX_MINUTES_LATE = 600
+# Lengths of the free text a person writes on a mark and on an amendment.
+MAX_NOTE = Mark._meta.get_field("note").max_length
+MAX_AMENDMENT_REASON = Amendment._meta.get_field("reason").max_length
 
 
 # ---- Sessions ---------------------------------------------------------------------
@@ -150,9 +157,9 @@ def _validate_entry(
             f"mark; use {PRESENT_CODE[period]} in the {period}."
         )
     if entry.minutes_late is not None:
-        if entry.minutes_late < 0 or entry.minutes_late > 600:
-            errors["minutes_late"] = "Minutes late must be between 0 and 600."
-        elif entry.code not in ("L", "U"):
+        if entry.minutes_late < 0 or entry.minutes_late > MAX_MINUTES_LATE:
+            errors["minutes_late"] = f"Minutes late must be between 0 and {MAX_MINUTES_LATE}."
+        elif entry.code not in MINUTES_LATE_CODES:
             errors["minutes_late"] = "Minutes late go with L or U only."
     if entry.reason_id is not None:
         reason = reasons.get(entry.reason_id)
@@ -160,8 +167,16 @@ def _validate_entry(
             errors["reason"] = "No such reason at this school."
         elif reason.code_id != entry.code:
             errors["reason"] = f"{reason.name} is recorded as {reason.code_id}, not {entry.code}."
-    if len(entry.note) > 500:
-        errors["note"] = "A note may be at most 500 characters."
+    if len(entry.note) > MAX_NOTE:
+        errors["note"] = f"A note may be at most {MAX_NOTE} characters."
+    if len(entry.amendment_reason.strip()) > MAX_AMENDMENT_REASON:
+        errors["amendment_reason"] = (
+            f"The reason for the change may be at most {MAX_AMENDMENT_REASON} characters."
+        )
+    # A NUL cannot be stored (PostgreSQL refuses it): say so rather than fail the save.
+    for name, text in (("note", entry.note), ("amendment_reason", entry.amendment_reason)):
+        if "\x00" in text:
+            errors.setdefault(name, "Text may not contain a NUL character.")
     return errors
 
 
@@ -175,12 +190,14 @@ def marks_save(
     source: str = Mark.Source.REGISTER,
     registration_group: RegistrationGroup | None = None,
     allowed_pupil_ids: set[int] | None = None,
+    can_change_pre_entered: bool = True,
 ) -> SaveResult:
     """Save many marks of one session in one transaction, or none of them.
 
     Raises MarksInvalid (a ValidationError; field messages keyed by pupil id) on bad input and
     RegisterConflict when any mark changed since the person saw it. Queries do not
-    grow with the number of pupils.
+    grow with the number of pupils. A class teacher (`can_change_pre_entered=False`) may
+    not change a mark the office, a parent or approved leave entered in advance.
     """
     if session.school_id != school.pk:
         raise ValidationError("That session is not at this school.")
@@ -226,6 +243,7 @@ def marks_save(
                 role=role,
                 source=source,
                 now=now,
+                can_change_pre_entered=can_change_pre_entered,
             )
             if registration_group is not None:
                 result.register = _register_taken(
@@ -240,7 +258,13 @@ def marks_save(
     return result
 
 
-def _write_marks(*, school, session, entries, reasons, user, role, source, now) -> SaveResult:
+def pre_entered_message(mark: Mark) -> str:
+    return f"{mark.get_source_display()} entered {mark.code_id}: only office staff can change it."
+
+
+def _write_marks(
+    *, school, session, entries, reasons, user, role, source, now, can_change_pre_entered
+) -> SaveResult:
     existing = {
         m.pupil_id: m
         for m in Mark.objects.select_for_update(of=("self",))
@@ -255,7 +279,7 @@ def _write_marks(*, school, session, entries, reasons, user, role, source, now) 
     if conflicts:
         raise RegisterConflict(conflicts)
 
-    to_create, to_update, amendments, need_reason = [], [], [], {}
+    to_create, to_update, amendments, refused = [], [], [], {}
     for entry in entries:
         mark = existing.get(entry.pupil_id)
         if mark is None:
@@ -283,12 +307,15 @@ def _write_marks(*, school, session, entries, reasons, user, role, source, now) 
         )
         if unchanged:
             continue
+        if mark.is_pre_entered and not can_change_pre_entered:
+            refused[str(entry.pupil_id)] = {"code": pre_entered_message(mark)}
+            continue
         # Every change is audited; only a change to the code or lateness needs a reason
         # from the person (a note or absence reason added later is routine).
         code_changed = (mark.code_id, mark.minutes_late) != (entry.code, entry.minutes_late)
         why = entry.amendment_reason.strip()
         if code_changed and not why:
-            need_reason[str(entry.pupil_id)] = {
+            refused[str(entry.pupil_id)] = {
                 "amendment_reason": f"Say why the saved mark {mark.code_id} is changed."
             }
             continue
@@ -315,8 +342,8 @@ def _write_marks(*, school, session, entries, reasons, user, role, source, now) 
         mark.recorded_at = now
         mark.version += 1
         to_update.append(mark)
-    if need_reason:
-        raise MarksInvalid(need_reason)
+    if refused:
+        raise MarksInvalid(refused)
 
     Mark.objects.bulk_create(to_create)
     Mark.objects.bulk_update(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
 
 from .models import (
     AcademicYear,
@@ -37,6 +37,7 @@ from .models import (
     Trust,
 )
 from .schooldays import academic_year_bounds
+from .selectors import local_today
 from .services import sessions_generate
 from .tenancy import school_scope
 
@@ -158,6 +159,10 @@ class _Checker:
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int):
             self.problem(path, "must be text in quotes.")
+            return ""
+        if isinstance(value, str) and "\x00" in value:
+            # TOML allows an escaped NUL; the database cannot store one.
+            self.problem(path, "may not contain a NUL character (\\u0000).")
             return ""
         return str(value).strip()
 
@@ -417,10 +422,9 @@ def _closure_kind(reason: str) -> str:
 def school_setup(*, config: Mapping, today: date | None = None) -> SchoolSetUp:
     """Create or update a school from a parsed setup file (a dict shaped like the TOML).
 
-    Sessions from `today` (default: the local date) on take new register times.
+    Sessions from `today` (default: the school's local date) on take new register times.
     """
     plan = check_setup(config)
-    today = today or timezone.localdate()
     with transaction.atomic():
         trust, trust_line = _save_trust(plan)
         school, created, school_line = _save_school(plan, trust)
@@ -428,7 +432,7 @@ def school_setup(*, config: Mapping, today: date | None = None) -> SchoolSetUp:
         if trust_line:
             done.lines.insert(0, trust_line)
         with school_scope(school):
-            done.lines += _save_times(school, plan, today)
+            done.lines += _save_times(school, plan, today or local_today(school))
             done.lines += _save_calendar(school, plan)
             done.lines += _save_sessions(school, plan)
     return done
@@ -526,7 +530,11 @@ def _save_calendar(school: School, plan: SetupPlan) -> list[str]:
 
 
 def _save_closures(school: School, plan: SetupPlan) -> str:
-    in_years = Closure.objects.filter(school=school, date__range=_covered(plan))
+    # Only the years the file describes: a year between two of them is left alone.
+    in_any_year = Q()
+    for year in plan.years:
+        in_any_year |= Q(date__range=year)
+    in_years = Closure.objects.filter(in_any_year, school=school)
     wanted = {c["date"] for c in plan.closures}
     done = Counter(
         _upsert(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -18,7 +18,12 @@ from functools import lru_cache
 from django.db.models import Count, F, Q
 
 from .models import AttendanceCode, Mark, Pupil, Session
-from .schooldays import academic_year_start, recent_school_days, recent_school_weeks_start
+from .schooldays import (
+    academic_year_start,
+    recent_school_days,
+    recent_school_weeks_start,
+    week_start,
+)
 
 PERSISTENT_ABSENCE = Fraction(10, 100)
 SEVERE_ABSENCE = Fraction(50, 100)
@@ -201,10 +206,6 @@ def summarise(
     return summaries
 
 
-def summarise_pupil(*, pupil: Pupil, start: date, end: date) -> Summary:
-    return summarise(school=pupil.school_id, start=start, end=end, pupils=[pupil.pk])[pupil.pk]
-
-
 def combine(summaries: Iterable[Summary]) -> Summary:
     """Totals for a group, year or school (attendance % of the sessions, not a mean)."""
     total = Summary(pupil_id=0)
@@ -342,8 +343,7 @@ def weekly(*, school, pupil: Pupil, start: date, end: date) -> list[dict]:
     )
     weeks: dict[date, Summary] = {}
     for day, code in rows:
-        monday = day - timedelta(days=day.weekday())
-        weeks.setdefault(monday, Summary(pupil_id=pupil.pk)).add(code, 1)
+        weeks.setdefault(week_start(day), Summary(pupil_id=pupil.pk)).add(code, 1)
     return [
         {
             "week_start": monday,
@@ -365,11 +365,10 @@ def missing_marks(*, school, start: date, end: date, pupils=None) -> list[tuple[
     if ids is not None:
         roll = roll.filter(pk__in=ids)
     roll = list(roll.values_list("pk", "on_roll_from", "on_roll_to"))
-    marked = set(
-        Mark.objects.filter(school=school, date__range=(start, end)).values_list(
-            "pupil_id", "session_id"
-        )
-    )
+    marks = Mark.objects.filter(school=school, date__range=(start, end))
+    if ids is not None:
+        marks = marks.filter(pupil_id__in=ids)
+    marked = set(marks.values_list("pupil_id", "session_id"))
     missing = []
     for pupil_id, roll_from, roll_to in roll:
         for session_id, day in sessions:

@@ -133,7 +133,7 @@ def register(request, school_slug, group_id, day, period):
     if request.POST.get("action") == "all_present":
         return _fill_present(page)
     role = selectors.acting_role(roles=request.roles, teaches_group=teaches)
-    return _save(page, role=role)
+    return _save(page, role=role, can_change_pre_entered=any_group)
 
 
 def _s(count: int) -> str:
@@ -150,7 +150,7 @@ def _fill_present(page):
     return page.render()
 
 
-def _save(page, *, role: str):
+def _save(page, *, role: str, can_change_pre_entered: bool):
     request, session, lines = page.request, page.session, page.lines
     entries = forms.read_register(request.POST, lines=lines, session=session)
     entries += forms.strangers(request.POST, lines=lines)
@@ -168,6 +168,7 @@ def _save(page, *, role: str):
             role=role,
             registration_group=page.group,
             allowed_pupil_ids={line.pupil.pk for line in lines},
+            can_change_pre_entered=can_change_pre_entered,
         )
     except ValidationError as exc:
         page.add_errors(exc)

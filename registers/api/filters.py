@@ -1,9 +1,9 @@
 """Query filters for the pupil list (django-filter: bad values answer 400 with a message)."""
 
 import django_filters
-from django.db.models import Q
 
 from ..models import Pupil, RegistrationGroup, YearGroup
+from ..selectors import name_or_upn_matches
 from ..stats import on_roll
 
 
@@ -31,13 +31,4 @@ class PupilFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=on_roll(school=self.request.school, day=day))
 
     def filter_search(self, queryset, name, value):
-        # Every word must match somewhere: "amy smi" finds Amy Smith.
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(legal_forename__icontains=word)
-                | Q(legal_surname__icontains=word)
-                | Q(preferred_forename__icontains=word)
-                | Q(preferred_surname__icontains=word)
-                | Q(upn__iexact=word)
-            )
-        return queryset
+        return queryset.filter(name_or_upn_matches(value))

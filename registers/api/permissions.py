@@ -17,7 +17,9 @@ Who may do what (roles from `registers.models`):
   go through the office) and not trust leads (they oversee figures; parents' phones and
   addresses are not needed for that). Others get the pupil with `contacts: null`.
 - Reading or saving a group's register: the group's own teachers and
-  ROLES_REGISTER_ANY_GROUP; a teacher of another group, or a trust lead, gets 403.
+  ROLES_REGISTER_ANY_GROUP; a teacher of another group, or a trust lead, gets 403. A
+  teacher may not change a mark entered in advance by the office, a parent or approved
+  leave (400, as on the register page).
 - Anything that writes: never a trust lead (read-only everywhere).
 """
 
@@ -69,9 +71,3 @@ def sees_contacts(roles) -> bool:
 
 def takes_any_register(roles) -> bool:
     return bool(roles & ROLES_REGISTER_ANY_GROUP)
-
-
-def acting_role(roles, allowed) -> str:
-    """The role recorded against a change (amendments name it): the first of the
-    user's roles, in the order of `Role`, that allows the action."""
-    return next(role for role in Role.values if role in roles and role in allowed)

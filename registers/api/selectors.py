@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from ..models import Contact, Mark, Pupil, Register, RegistrationGroup, School, Session
+from ..selectors import register_taken, session_marks
 from ..stats import on_roll
 from .permissions import sees_all_pupils, sees_contacts
 
@@ -39,10 +40,6 @@ def sessions_between(*, school: School, start: date | None, end: date | None):
     return sessions.order_by("date", "period")
 
 
-def teaches(*, user, group: RegistrationGroup) -> bool:
-    return group.teachers.filter(pk=user.pk).exists()
-
-
 def group_pupil_ids(*, school: School, group: RegistrationGroup) -> set[int]:
     """Every pupil of the group, on roll or not: the service says which are off roll."""
     return set(
@@ -67,20 +64,10 @@ class RegisterView:
 def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
     """The pupils of a group on roll on the session's day, each with their mark or None."""
     pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
-    marks = current_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
-    register = (
-        Register.objects.filter(school=school, registration_group=group, session=session)
-        .select_related("taken_by", "last_saved_by")
-        .first()
-    )
+    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
     return RegisterView(
         session=session,
         group=group,
-        register=register,
+        register=register_taken(school=school, group=group, session=session),
         lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
     )
-
-
-def current_marks(*, school: School, session: Session, pupil_ids) -> dict[int, Mark]:
-    marks = Mark.objects.filter(school=school, session=session, pupil_id__in=pupil_ids)
-    return {m.pupil_id: m for m in marks.select_related("recorded_by")}

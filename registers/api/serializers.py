@@ -4,19 +4,20 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import AttendanceCode, Contact, Mark, Pupil, RegistrationGroup, Session
-from ..services import MarkEntry, code_for_arrival
+from ..events import actor_name
+from ..models import MAX_ID, AttendanceCode, Contact, Mark, Pupil, RegistrationGroup, Session
+from ..services import (
+    MAX_AMENDMENT_REASON,
+    MAX_MINUTES_LATE,
+    MAX_NOTE,
+    MarkEntry,
+    code_for_arrival,
+)
 from ..stats import INDICATOR_KEYS
-
-# The largest primary key (BigAutoField); a larger number would reach the database as an
-# overflow instead of a "no such pupil".
-MAX_ID = 2**63 - 1
 
 
 def person_name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
+    return None if user is None else actor_name(user)
 
 
 class CodeSerializer(serializers.ModelSerializer):
@@ -305,9 +306,9 @@ class MarkLineSerializer(serializers.Serializer):
         "times (present, L or U).",
     )
     minutes_late = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=600
+        required=False, allow_null=True, default=None, min_value=0, max_value=MAX_MINUTES_LATE
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_NOTE)
     reason = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -321,7 +322,7 @@ class MarkLineSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=500,
+        max_length=MAX_AMENDMENT_REASON,
         help_text="Required when changing the code or minutes late of a saved mark.",
     )
 

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -20,8 +19,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import selectors as register_selectors
 from .. import stats
-from ..models import AttendanceCode, Mark, Pupil, RegistrationGroup, Session
+from ..models import AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
 from ..schooldays import academic_year_start
 from ..services import RegisterConflict, marks_save
 from . import selectors
@@ -29,9 +29,7 @@ from .filters import PupilFilter
 from .permissions import (
     ROLES_READ,
     ROLES_REGISTER,
-    ROLES_REGISTER_ANY_GROUP,
     SchoolRole,
-    acting_role,
     sees_contacts,
     takes_any_register,
 )
@@ -181,7 +179,7 @@ class PupilAttendance(SchoolAPIView):
         pupil = get_object_or_404(
             selectors.pupils_visible(school=school, user=request.user, roles=request.roles), pk=pk
         )
-        end = date_param(request, "to", timezone.localdate())
+        end = date_param(request, "to", register_selectors.local_today(school))
         start = date_param(request, "from") or academic_year_start(school=school, day=end)
         check_order(start, end)
         summary = stats.summarise(school=school, start=start, end=end, pupils=[pupil])[pupil.pk]
@@ -266,7 +264,8 @@ class RegisterDetail(SchoolAPIView):
     write_roles = ROLES_REGISTER
 
     def _register(self, request, group_id, day, period):
-        """The group and session, 404 if either is not there, 403 for another's group."""
+        """The group, the session and whether the user teaches the group; 404 if the
+        group or session is not there, 403 for a teacher of another group."""
         school = request.school
         try:
             day = date.fromisoformat(day)
@@ -274,11 +273,12 @@ class RegisterDetail(SchoolAPIView):
             raise ValidationError({"day": [f"{day!r} is not a date: use YYYY-MM-DD."]}) from None
         group = get_object_or_404(RegistrationGroup.objects.filter(school=school), pk=group_id)
         session = get_object_or_404(Session.objects.filter(school=school), date=day, period=period)
-        if takes_any_register(request.roles):
-            return group, session, ROLES_REGISTER_ANY_GROUP
-        if selectors.teaches(user=request.user, group=group):
-            return group, session, ROLES_REGISTER
-        raise PermissionDenied("Only the group's teachers and the office take this register.")
+        teaches = Role.TEACHER in request.roles and register_selectors.teaches(
+            group=group, user=request.user
+        )
+        if not (teaches or takes_any_register(request.roles)):
+            raise PermissionDenied("Only the group's teachers and the office take this register.")
+        return group, session, teaches
 
     @extend_schema(
         summary="A group's register for one session",
@@ -312,7 +312,7 @@ class RegisterDetail(SchoolAPIView):
         },
     )
     def put(self, request, school_slug, group_id, day, period):
-        group, session, allowed = self._register(request, group_id, day, period)
+        group, session, teaches = self._register(request, group_id, day, period)
         school = request.school
         serializer = RegisterSaveSerializer(data=request.data, context={"session": session})
         serializer.is_valid(raise_exception=True)
@@ -322,10 +322,11 @@ class RegisterDetail(SchoolAPIView):
                 session=session,
                 entries=serializer.entries(),
                 user=request.user,
-                role=acting_role(request.roles, allowed),
+                role=register_selectors.acting_role(roles=request.roles, teaches_group=teaches),
                 source=Mark.Source.API,
                 registration_group=group,
                 allowed_pupil_ids=selectors.group_pupil_ids(school=school, group=group),
+                can_change_pre_entered=takes_any_register(request.roles),
             )
         except RegisterConflict as conflict:
             return self._conflict(request, session, conflict)
@@ -338,7 +339,9 @@ class RegisterDetail(SchoolAPIView):
         pupil_ids = [c.pupil_id for c in conflict.conflicts]
         # Read afresh: when two first saves race, the service knows only that a mark now
         # exists, not what it is.
-        marks = selectors.current_marks(school=request.school, session=session, pupil_ids=pupil_ids)
+        marks = register_selectors.session_marks(
+            school=request.school, session=session, pupil_ids=pupil_ids
+        )
         data = {
             "detail": "Someone else saved marks for these pupils since you read the register. "
             "Nothing was saved.",

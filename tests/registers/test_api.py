@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from registers.models import Amendment, AttendanceCode, Mark, Register, Role
+from registers.models import Amendment, AttendanceCode, Mark, Membership, Register, Role
 from registers.stats import code_rules
 from tests.factories import (
     ContactFactory,
@@ -739,6 +739,50 @@ def test_the_office_saves_any_groups_register_as_office(
 
     assert response.status_code == 200
     assert Amendment.objects.get(mark=mark).amended_by_role == "Office staff"
+
+
+@pytest.mark.django_db
+def test_a_teacher_who_also_works_in_the_office_saves_their_own_group_as_teacher(
+    api, school, group, pupils, teacher, session_am
+):
+    # As on the register page: the role named is the one they act in on this register.
+    Membership.objects.create(user=teacher, school=school, role=Role.OFFICE)
+    mark = MarkFactory(session=session_am, pupil=pupils[0], code_id="N")
+
+    response = put(
+        as_user(api, teacher),
+        register_url(school, group),
+        [line(pupils[0], "I", version=1, amendment_reason="Mum phoned: ill")],
+    )
+
+    assert response.status_code == 200, response.data
+    assert Amendment.objects.get(mark=mark).amended_by_role == "Class teacher"
+
+
+@pytest.mark.django_db
+def test_a_teacher_cannot_change_a_pre_entered_mark_but_the_office_can(
+    api, school, group, pupils, teacher, office, session_am
+):
+    mark = MarkFactory(session=session_am, pupil=pupils[0], code_id="I", source=Mark.Source.PARENT)
+    change = [line(pupils[0], "/", version=1, amendment_reason="Came in after all")]
+
+    refused = put(as_user(api, teacher), register_url(school, group), change)
+
+    assert refused.status_code == 400
+    assert "only office staff can change it" in refused.data["marks"][str(pupils[0].pk)]["code"][0]
+    mark.refresh_from_db()
+    assert (mark.code_id, mark.version) == ("I", 1)
+    assert not Amendment.objects.exists()
+
+    # Sending it back unchanged is no change, so a teacher's whole register still saves.
+    unchanged = [line(pupils[0], "I", version=1), line(pupils[1], "/")]
+    response = put(as_user(api, teacher), register_url(school, group), unchanged)
+    assert response.status_code == 200, response.data
+
+    response = put(as_user(api, office), register_url(school, group), change)
+    assert response.status_code == 200, response.data
+    mark.refresh_from_db()
+    assert (mark.code_id, mark.version) == ("/", 2)
 
 
 @pytest.mark.django_db

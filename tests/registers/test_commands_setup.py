@@ -219,6 +219,30 @@ def test_a_term_dropped_from_the_file_is_removed_from_that_year(db, tmp_path):
     assert not Session.objects.filter(school=school, date__gte=D(2025, 4, 22)).exists()
 
 
+def test_a_year_between_the_years_of_a_file_is_left_alone(db):
+    example = tomllib.loads(EXAMPLE)
+    middle = {
+        **example,
+        "terms": [{"name": "Autumn", "starts": "2025-09-03", "ends": "2025-12-19"}],
+        "closures": [{"date": "2025-09-02", "reason": "INSET"}],
+    }
+    setup.school_setup(config=middle)
+    around = {
+        **example,
+        "terms": [
+            *example["terms"],
+            {"name": "Autumn", "starts": "2026-09-03", "ends": "2026-12-18"},
+        ],
+    }
+
+    setup.school_setup(config=around)
+
+    school = School.objects.get(slug="heelands")
+    assert Closure.objects.filter(school=school, date=D(2025, 9, 2)).exists()
+    assert Term.objects.filter(school=school, starts=D(2025, 9, 3)).exists()
+    assert Session.objects.filter(school=school, date=D(2025, 9, 3)).exists()
+
+
 def test_a_school_without_a_trust_table_stands_alone(db, tmp_path):
     alone = EXAMPLE.replace('[trust]\nslug = "blue-sky"\nname = "The Blue Sky Federation"\n', "")
     run(write(tmp_path, alone))
@@ -273,6 +297,7 @@ def test_the_setup_service_takes_a_plain_dict(db):
         (('slug = "heelands"', 'slug = "Heelands School"'), "school.slug", "slug"),
         (('slug = "heelands"', 'slug = "api"'), "school.slug", "site's own pages"),
         (('urn = "110001"', 'urm = "110001"'), "school.urm", "unknown key"),
+        (('name = "Heelands School"', 'name = "Heelands\\u0000"'), "school.name", "NUL"),
         (('starts = "2024-09-03"', 'starts = "2024-09-31"'), "terms[1].starts", "not a date"),
         (('ends = "2024-12-20"', 'ends = "2024-08-20"'), "terms[1].ends", "before starts"),
         (('ends = "2025-07-22"', 'ends = "2025-09-05"'), "terms[3].ends", "2025-08-31"),

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registers import stats
 from registers.imports import MARK_COLUMNS, ImportRefused, marks_import
-from registers.models import Amendment, Mark, Session
+from registers.models import AbsenceReason, Amendment, Mark, Session
 from tests.factories import MarkFactory, PupilFactory, SchoolFactory, school_calendar
 
 D = dt.date
@@ -211,6 +211,45 @@ def test_with_a_reason_changes_to_saved_marks_are_amendments(calendar_school, ad
     assert (amendment.amended_by_name, amendment.amended_by_role) == ("System", "Import")
     assert Mark.objects.get(pk=same.pk).version == 1
     assert "1 added, 1 amended, 1 unchanged" in output
+
+
+def test_an_amendment_by_import_records_the_note_and_the_schools_reason(calendar_school, ada):
+    am, pm = session(calendar_school, MON, "AM"), session(calendar_school, MON, "PM")
+    hospital = AbsenceReason.objects.create(
+        school=calendar_school, name="Hospital appointment", code_id="M"
+    )
+    recoded = MarkFactory(
+        school=calendar_school, pupil=ada, session=am, code_id="M", note="Letter", reason=hospital
+    )
+    bus = AbsenceReason.objects.create(school=calendar_school, name="Bus late", code_id="L")
+    late = MarkFactory(
+        school=calendar_school, pupil=ada, session=pm, code_id="L", note="Bus", reason=bus
+    )
+
+    marks_import(
+        school=calendar_school,
+        rows=[row(ada, MON, "AM", "I"), row(ada, MON, "PM", "L", "5")],
+        amend_reason="History from the old MIS",
+    )
+
+    # The note stays and is on the record; a reason given for another code lets go.
+    recoded.refresh_from_db()
+    assert (recoded.code_id, recoded.note, recoded.reason) == ("I", "Letter", None)
+    amendment = Amendment.objects.get(mark=recoded)
+    assert (amendment.original_note, amendment.new_note) == ("Letter", "Letter")
+    assert (amendment.original_absence_reason, amendment.new_absence_reason) == (
+        "Hospital appointment",
+        "",
+    )
+    # Only the minutes changed: the reason for the code stays, on the mark and the record.
+    late.refresh_from_db()
+    assert (late.minutes_late, late.reason.name) == (5, "Bus late")
+    amendment = Amendment.objects.get(mark=late)
+    assert (amendment.original_absence_reason, amendment.new_absence_reason) == (
+        "Bus late",
+        "Bus late",
+    )
+    assert (amendment.original_note, amendment.new_note) == ("Bus", "Bus")
 
 
 def test_the_import_service_takes_python_rows(calendar_school, ada):

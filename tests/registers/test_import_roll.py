@@ -276,6 +276,13 @@ def test_a_file_that_is_not_utf8_is_refused_clearly(school, tmp_path):
     assert "not UTF-8" in refused(school, path)
 
 
+def test_a_nul_character_is_refused_with_its_row_not_a_crash(school, tmp_path):
+    path = write_csv(tmp_path, [pupil_row(1), pupil_row(2, forename="Ada\x00")])
+    error = refused(school, path)
+    assert "row 3: A value holds a NUL character" in error
+    assert not Pupil.objects.exists()
+
+
 def test_an_unknown_school_is_an_error(db, tmp_path):
     path = write_csv(tmp_path, [pupil_row(1)])
     with pytest.raises(CommandError, match="no school with the slug 'nowhere'"):

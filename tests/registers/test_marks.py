@@ -200,3 +200,18 @@ def test_a_note_or_absence_reason_added_later_is_audited_without_asking_why(sess
     assert (amendment.original_note, amendment.new_note) == ("", "Letter seen")
     assert amendment.new_absence_reason == "Hospital appointment"
     assert amendment.reason == "Note or absence reason updated"
+
+
+def test_a_name_longer_than_the_record_keeps_is_cut_not_a_failed_save(session):
+    # First and last names may be 150 characters each; the amendment keeps 200.
+    long_named = staff(session.school, Role.OFFICE, first_name="A" * 150, last_name="B" * 150)
+    pupil = PupilFactory(school=session.school)
+    save(session, long_named, [MarkEntry(pupil_id=pupil.pk, code="N")])
+    save(
+        session,
+        long_named,
+        [MarkEntry(pupil_id=pupil.pk, code="I", seen_version=1, amendment_reason="Ill")],
+    )
+
+    amendment = Amendment.objects.get(mark__pupil=pupil)
+    assert amendment.amended_by_name == "A" * 150 + " " + "B" * 49

@@ -222,6 +222,15 @@ def test_retiring_a_reason_that_is_not_the_schools_is_404(
     assert theirs.active
 
 
+def test_someone_from_another_school_cannot_retire_a_reason(client, school, other_school):
+    hospital = reason(school)
+    client.force_login(staff(other_school, Role.SCHOOL_ADMIN))
+    data = {"action": "retire", "reason": hospital.pk}
+    assert client.post(reasons_url(school), data).status_code == 404
+    hospital.refresh_from_db()
+    assert hospital.active
+
+
 def test_a_teacher_cannot_retire_a_reason(client, school, teacher):
     hospital = reason(school)
     client.force_login(teacher)

@@ -270,6 +270,35 @@ def test_someone_from_another_school_gets_404(client, other_school, group, am):
     assert client.get(register_url(group, am)).status_code == 404
 
 
+def test_someone_from_another_school_cannot_save_and_gets_404(
+    client, other_school, group, am, pupils
+):
+    client.force_login(staff(other_school, Role.HEADTEACHER))
+    assert client.post(register_url(group, am), form_for(pupils, "////")).status_code == 404
+    assert not Mark.objects.exists()
+    assert not Register.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["note", "amend"])
+def test_a_nul_character_in_a_note_or_reason_is_refused_not_a_crash(
+    client, group, teacher, am, pupils, field
+):
+    client.force_login(teacher)
+    data = form_for(pupils, "////", **{f"{field}-{pupils[0].pk}": "Dentist\x00"})
+
+    response = client.post(register_url(group, am), data)
+
+    assert response.status_code == 400
+    assert "may not contain a NUL character" in response.content.decode()
+    assert not Mark.objects.exists()
+
+
+def test_a_group_number_too_large_for_any_row_is_404(client, school, office, am):
+    client.force_login(office)
+    url = f"/{school.slug}/registers/{'9' * 25}/{DAY.isoformat()}/AM/"
+    assert client.get(url).status_code == 404
+
+
 def test_another_schools_group_is_404(client, school, other_school, office, am):
     theirs = RegistrationGroupFactory(school=other_school)
     client.force_login(office)
@@ -493,6 +522,23 @@ def test_the_office_can_change_a_pre_entered_mark_with_a_reason(
 
 
 # ---- Changing saved marks -------------------------------------------------------------
+
+
+def test_a_reason_for_a_change_too_long_to_keep_is_refused_with_a_message(
+    client, group, teacher, am, pupils
+):
+    client.force_login(teacher)
+    client.post(register_url(group, am), form_for(pupils, ["/", "N", "/", "/"]))
+    changed = form_for(pupils, ["/", "M", "/", "/"], **{f"amend-{pupils[1].pk}": "x" * 501})
+    for pupil in pupils:
+        changed[f"version-{pupil.pk}"] = "1"
+
+    response = client.post(register_url(group, am), changed)
+
+    assert response.status_code == 400
+    assert "may be at most 500 characters" in response.content.decode()
+    assert Mark.objects.get(pupil=pupils[1]).code_id == "N"
+    assert not Amendment.objects.exists()
 
 
 def test_changing_a_saved_mark_needs_a_reason_and_is_audited(client, group, teacher, am, pupils):
