@@ -834,6 +834,7 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
         mark.version = version + 1
         to_update.append(mark)
     _refuse_if(errors)
+    _refuse_if_saved_meanwhile(to_update)
     _insert_marks(school=school, marks=to_create, user=user, now=now)
     Mark.objects.bulk_update(
         to_update,
@@ -843,6 +844,18 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
     for start in range(0, len(amendments), BATCH_SIZE):
         events.save_amendments(amendments[start : start + BATCH_SIZE])
     return MarksImported(created=len(to_create), amended=len(amendments), unchanged=unchanged)
+
+
+def _refuse_if_saved_meanwhile(marks: list[Mark]) -> None:
+    """Lock the marks about to be amended. One saved since it was read (a register taken
+    during the import) refuses the file instead of being overwritten unseen; a mark
+    created meanwhile is caught by the unique constraint (IntegrityError above)."""
+    if not marks:
+        return
+    read = {m.pk: m.version - 1 for m in marks}
+    now_saved = Mark.objects.select_for_update().filter(pk__in=read).values_list("pk", "version")
+    if any(read[pk] != version for pk, version in now_saved):
+        raise IntegrityError("a mark to amend was saved during the import")
 
 
 def _insert_marks(*, school, marks: list[_CheckedMark], user, now) -> None:

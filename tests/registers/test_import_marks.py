@@ -297,3 +297,38 @@ def test_queries_do_not_grow_with_the_number_of_rows(calendar_school):
     # At most a few more INSERT batches (SQLite takes 999 parameters a statement; PostgreSQL
     # takes one COPY), never a query per row.
     assert four_hundred - ten <= 5
+
+
+def test_a_mark_saved_on_a_register_during_the_import_is_not_overwritten(calendar_school, ada):
+    from django.db import IntegrityError
+
+    from registers.imports import _refuse_if_saved_meanwhile
+    from registers.services import mark_record
+
+    day = dt.date(2024, 9, 9)
+    am = session(calendar_school, day, "AM")
+    mark_record(
+        school=calendar_school,
+        pupil=ada,
+        session=am,
+        code="N",
+        user=None,
+        role="office",
+        source=Mark.Source.OFFICE,
+    )
+    # The import has read the mark (version 1) and means to amend it ...
+    read = Mark.objects.get(pupil=ada, session=am)
+    read.version += 1
+    # ... when the office records the parent's call on it.
+    mark_record(
+        school=calendar_school,
+        pupil=ada,
+        session=am,
+        code="I",
+        user=None,
+        role="office",
+        source=Mark.Source.OFFICE,
+        amendment_reason="Mum rang",
+    )
+    with pytest.raises(IntegrityError):
+        _refuse_if_saved_meanwhile([read])
