@@ -18,7 +18,6 @@ SQLite is refused unless --allow-sqlite (and then only the in-process figures ru
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import subprocess
@@ -28,38 +27,17 @@ import time
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
-from common import ROOT, Stopwatch, describe_database, table, throwaway_database
+from common import ROOT, Stopwatch, describe_database, setup, table, throwaway_database
 
 AS_OF = date(2024, 10, 11)
 CLASSES = 20
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser) -> None:
     parser.add_argument("--count", type=int, default=500, help="letters in the batch")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 2, help="Celery worker processes"
     )
-    parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite too")
-    parser.add_argument("--repeat", type=int, default=0, help="accepted for run_all.py; unused")
-    return parser.parse_args()
-
-
-def start_django(args):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_mis.settings")
-    # Rendered PDFs go to a scratch directory, shared with the worker processes.
-    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-letters-")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor == "sqlite" and not args.allow_sqlite:
-        sys.exit(
-            "This benchmark measures PostgreSQL: run it with `make bench` "
-            "(or set DATABASE_URL), or pass --allow-sqlite for a rough local figure."
-        )
 
 
 def build_school(count: int):
@@ -209,8 +187,9 @@ def bare_weasyprint(htmls: list[str], processes: int) -> float:
 
 
 def main() -> int:
-    args = parse_args()
-    start_django(args)
+    # Rendered PDFs go to a scratch directory, shared with the worker processes.
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-letters-")
+    args = setup(__doc__.splitlines()[0], add_arguments=options)
     from django.conf import settings
     from django_scopes import scopes_disabled
 

@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup(description: str) -> argparse.Namespace:
-    """Parse the common options, then start Django (settings from the environment)."""
+def setup(description: str, add_arguments=None) -> argparse.Namespace:
+    """Parse the common options (and a benchmark's own, given `add_arguments(parser)`),
+    then start Django (settings from the environment)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--allow-sqlite",
@@ -27,6 +28,8 @@ def setup(description: str) -> argparse.Namespace:
         help="run on SQLite too (figures are not comparable with PostgreSQL's)",
     )
     parser.add_argument("--repeat", type=int, default=0, help="repetitions (default per bench)")
+    if add_arguments:
+        add_arguments(parser)
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))

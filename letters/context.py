@@ -45,7 +45,11 @@ CONTEXT_DOC: tuple[tuple[str, str], ...] = (
     ("contacts[].relationship", "A contact's relationship to the pupil, e.g. Mother."),
     ("contacts[].phone", "A contact's telephone number."),
     ("contacts[].email", "A contact's email address."),
-    ("attendance.from", "First day counted: the start of the academic year."),
+    (
+        "attendance.from",
+        "First day counted: the start of the academic year (or the day the "
+        "pupil joined, if later).",
+    ),
     ("attendance.to", "Last day counted."),
     ("attendance.possible_sessions", "Sessions (mornings and afternoons) the pupil could attend."),
     ("attendance.attended_sessions", "Sessions attended."),
@@ -67,6 +71,11 @@ CONTEXT_DOC: tuple[tuple[str, str], ...] = (
     ("recent.sessions_missed", "Sessions missed in the recent weeks."),
     ("recent.time_missed", "Days and sessions missed in the recent weeks, in words."),
     ("recent.attendance_pct", "Attendance in % over the recent weeks."),
+)
+
+# The documented lists a wording can go through with {% for %}.
+LISTS = frozenset(
+    {"contacts", "school.address_lines", "pupil.home_address_lines", "recipient.address_lines"}
 )
 
 _HALF = Decimal("0.5")
@@ -94,18 +103,29 @@ def _number(value) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 
+def _half_days(days: Decimal) -> str:
+    """9.5 -> "9½", 0.5 -> "½", 10 -> "10"."""
+    whole = int(days)
+    if days == whole:
+        return str(whole)
+    return f"{whole}½" if whole else "½"
+
+
+def days_figure(sessions: int) -> str:
+    """Sessions as school days for a table (two sessions a day): 19 -> "9½"."""
+    return _half_days(Decimal(sessions) / 2)
+
+
 def days_text(days: Decimal) -> str:
     if days == 0:
         return "no days"
     if days == _HALF:
         return "half a day"
-    whole = int(days)
-    half = "½" if days - whole else ""
-    return f"{whole}{half} day{'' if days == 1 else 's'}"
+    return f"{_half_days(days)} day{'' if days == 1 else 's'}"
 
 
-def time_missed_text(sessions: int) -> str:
-    days = days_text(Decimal(sessions) / 2)
+def time_missed_text(summary: Summary) -> str:
+    days, sessions = days_text(summary.days_missed), summary.absent
     return f"{days} ({sessions} session{'' if sessions == 1 else 's'})"
 
 
@@ -220,7 +240,7 @@ def attendance_part(summary: Summary, *, start: dt.date, end: dt.date, hours_per
         "unauthorised_sessions": summary.unauthorised,
         "late_sessions": summary.lates,
         "days_missed": _number(days),
-        "time_missed": time_missed_text(summary.absent),
+        "time_missed": time_missed_text(summary),
         "hours_missed": hours,
         "lost_learning": lost_learning_text(days, hours),
         "attendance_pct": summary.attendance_pct,
@@ -245,7 +265,7 @@ def recent_part(summary: Summary | None, *, weeks: int | None, start: dt.date | 
         "from": start,
         "possible_sessions": summary.possible,
         "sessions_missed": summary.absent,
-        "time_missed": time_missed_text(summary.absent),
+        "time_missed": time_missed_text(summary),
         "attendance_pct": summary.attendance_pct,
     }
 
@@ -286,7 +306,7 @@ def for_letter(
         recipient=addressee(recipients),
         attendance=attendance_part(
             data.summary,
-            start=data.year_start,
+            start=data.start,
             end=as_of,
             hours_per_day=letterhead.school_day_hours,
         ),
@@ -326,8 +346,7 @@ def sample_context(*, kind: str, school: School, letterhead) -> dict:
         "email": "alex.sample@example.org",
     }
     if kinds.spec(kind).audience == kinds.Audience.LOCAL_AUTHORITY:
-        la = recipient_local_authority(letterhead)
-        recipient = {**addressee([la])}
+        recipient = addressee([recipient_local_authority(letterhead)])
     return letter_context(
         letter_date=end,
         school=school_part(school=school, letterhead=letterhead),

@@ -1,5 +1,7 @@
 from django import forms
 
+from registers.models import MAX_ID
+
 from . import kinds
 from .models import LOGO_MAX_BYTES, Letterhead
 from .services import LETTERHEAD_FIELDS
@@ -50,12 +52,18 @@ class LetterheadForm(forms.ModelForm):
         return logo
 
 
-_FIELD_TYPES = {
-    "date": lambda **kw: forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kw),
-    "time": lambda **kw: forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), **kw),
-    "number": lambda **kw: forms.DecimalField(max_digits=6, decimal_places=2, **kw),
-    "text": lambda **kw: forms.CharField(max_length=500, **kw),
-}
+def _cause_field(f: kinds.CauseField) -> forms.Field:
+    common = {"label": f.help, "required": f.required}
+    if f.kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if f.kind == "time":
+        return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), **common)
+    if f.kind == "number":
+        limits = {"min_value": f.low, "max_value": f.high}
+        if f.whole:
+            return forms.IntegerField(**limits, **common)
+        return forms.DecimalField(max_digits=6, decimal_places=2, **limits, **common)
+    return forms.CharField(max_length=500, **common)
 
 
 class DraftForm(forms.Form):
@@ -69,9 +77,7 @@ class DraftForm(forms.Form):
         if kind in kinds.Kind.values:
             self.fields["kind"].initial = kind
             for f in kinds.spec(kind).cause:
-                self.fields[f"cause_{f.name}"] = _FIELD_TYPES[f.kind](
-                    label=f.help, required=f.required
-                )
+                self.fields[f"cause_{f.name}"] = _cause_field(f)
                 self.cause_names.append(f.name)
 
     def cause(self) -> dict:
@@ -79,5 +85,7 @@ class DraftForm(forms.Form):
 
 
 def letter_ids(values) -> list[int]:
-    """Ids from a list of ticked checkboxes; anything that is not a number is ignored."""
-    return [int(v) for v in values if str(v).isdigit()]
+    """Ids from a list of ticked checkboxes; anything that is not a row's id is ignored
+    (such as "²", which is a digit to `str.isdigit`, or a number too big for the database)."""
+    numbers = (str(v) for v in values)
+    return [int(v) for v in numbers if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID]

@@ -9,7 +9,7 @@ letter and turned back into dates when it is rendered.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -51,6 +51,10 @@ class CauseField:
     help: str
     sample: object
     required: bool = True
+    # Numbers only: the smallest and largest allowed, and whether it must be whole.
+    low: int | None = None
+    high: int | None = None
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,18 @@ class KindSpec:
     cause: tuple[CauseField, ...] = field(default_factory=tuple)
 
 
-def _f(name, kind, help_text, sample, required=True):
-    return CauseField(name=name, kind=kind, help=help_text, sample=sample, required=required)
+def _f(name, kind, help_text, sample, required=True, **limits):
+    return CauseField(
+        name=name, kind=kind, help=help_text, sample=sample, required=required, **limits
+    )
+
+
+def _percent(name, help_text, sample, required=False):
+    return _f(name, "number", help_text, sample, required, low=0, high=100)
+
+
+def _count(name, help_text, sample, required=True, high=None):
+    return _f(name, "number", help_text, sample, required, low=1, high=high, whole=True)
 
 
 _REVIEW = _f(
@@ -74,20 +88,16 @@ _MEETING = (
     _f("meeting_place", "text", "Where the meeting is", "the school office"),
 )
 _OPTIONAL_MEETING = tuple(
-    CauseField(f.name, f.kind, f.help + " (if one is arranged)", f.sample, required=False)
-    for f in _MEETING
+    replace(f, help=f.help + " (if one is arranged)", required=False) for f in _MEETING
 )
 _LEAVE = (
     _f("leave_from", "date", "First day of the leave asked for", dt.date(2025, 6, 9)),
     _f("leave_to", "date", "Last day of the leave asked for", dt.date(2025, 6, 13)),
-    _f("school_days", "number", "School days the request covers", 5),
+    _count("school_days", "School days the request covers", 5),
     _f("decision_note", "text", "The headteacher's reasons, in a sentence", "", False),
 )
-_WINDOW = _f(
-    "window_weeks",
-    "number",
-    "How many recent school weeks the `recent` figures cover (e.g. 6)",
-    6,
+_WINDOW = _count(
+    "window_weeks", "How many recent school weeks the `recent` figures cover (e.g. 6)", 6, high=52
 )
 
 SPECS: dict[str, KindSpec] = {
@@ -96,7 +106,7 @@ SPECS: dict[str, KindSpec] = {
         subject="{{ pupil.forename }}'s attendance: following up our phone call",
         cause=(
             _f("call_date", "date", "When we spoke on the phone", dt.date(2025, 3, 10), False),
-            _f("target_pct", "number", "The attendance target agreed, in %", 95, False),
+            _percent("target_pct", "The attendance target agreed, in %", 95),
             _REVIEW,
         ),
     ),
@@ -109,9 +119,7 @@ SPECS: dict[str, KindSpec] = {
     ),
     Kind.IMPROVEMENT: KindSpec(
         subject="Well done, {{ pupil.forename }}!",
-        cause=(
-            _f("previous_pct", "number", "Attendance % at the last review", Decimal("88.5"), False),
-        ),
+        cause=(_percent("previous_pct", "Attendance % at the last review", Decimal("88.5")),),
     ),
     Kind.LATENESS_1: KindSpec(subject="{{ pupil.forename }} arriving late to school"),
     Kind.LATENESS_2: KindSpec(
@@ -148,18 +156,17 @@ SPECS: dict[str, KindSpec] = {
         cause=(
             _f("improvement_from", "date", "Start of the improvement period", dt.date(2025, 3, 17)),
             _f("improvement_to", "date", "End of the improvement period", dt.date(2025, 4, 25)),
-            _f("target_pct", "number", "The attendance expected, in %", 95, False),
+            _percent("target_pct", "The attendance expected, in %", 95),
         ),
     ),
     Kind.PENALTY_WARNING: KindSpec(
         subject="Warning: a penalty notice may be issued",
         cause=(
-            _f(
+            _count(
                 "clean_days",
-                "number",
                 "School days without unauthorised absence that avoid a notice",
                 15,
-                False,
+                required=False,
             ),
         ),
     ),
@@ -173,7 +180,8 @@ SPECS: dict[str, KindSpec] = {
     Kind.CERTIFICATE_100: KindSpec(
         subject="Certificate of 100% attendance",
         show_summary=False,
-        cause=(_f("period", "text", "The period celebrated", "this half term", False),),
+        # The figures count from the start of the year, so the sample says so too.
+        cause=(_f("period", "text", "The period celebrated", "so far this year", False),),
     ),
     Kind.MISSING_FROM_SCHOOL: KindSpec(
         subject="Pupil missing from education: {{ pupil.full_name }} ({{ pupil.upn }})",
@@ -209,15 +217,38 @@ def _coerce(f: CauseField, value):
         return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
     if f.kind == "number":
         number = Decimal(str(value))
+        if not number.is_finite() or abs(number) >= 1_000_000:  # NaN, Infinity, 1E+999999
+            raise ValueError(value)
         return int(number) if number == number.to_integral_value() else number
     return str(value).strip()
+
+
+# Pairs of dates that make a period: the last day cannot come before the first.
+_PERIODS = (
+    ("leave_from", "leave_to"),
+    ("granted_from", "granted_to"),
+    ("improvement_from", "improvement_to"),
+)
+
+
+def _out_of_range(f: CauseField, value) -> str | None:
+    if f.kind != "number":
+        return None
+    if f.whole and not isinstance(value, int):
+        return "enter a whole number."
+    if f.low is not None and value < f.low:
+        return f"enter {f.low} or more."
+    if f.high is not None and value > f.high:
+        return f"enter {f.high} or less."
+    return None
 
 
 def cause_clean(kind: str, cause: dict | None) -> dict:
     """The cause with every field of the kind present (None when not given) and typed.
 
     Raises ValidationError (messages keyed by field) for a missing required field, a
-    value of the wrong type or a field the kind does not know.
+    value of the wrong type or out of range, a period that ends before it starts, or a
+    field the kind does not know.
     """
     cause = dict(cause or {})
     fields = {f.name: f for f in spec(kind).cause}
@@ -229,8 +260,14 @@ def cause_clean(kind: str, cause: dict | None) -> dict:
         except (ValueError, TypeError, InvalidOperation):
             errors[name] = f"{f.help}: enter a valid {f.kind}."
             continue
-        if clean[name] is None and f.required:
-            errors[name] = f"{f.help}: this is needed for this letter."
+        if clean[name] is None:
+            if f.required:
+                errors[name] = f"{f.help}: this is needed for this letter."
+        elif message := _out_of_range(f, clean[name]):
+            errors[name] = f"{f.help}: {message}"
+    for first, last in _PERIODS:
+        if clean.get(first) and clean.get(last) and clean[last] < clean[first]:
+            errors.setdefault(last, f"{fields[last].help}: this is before the first day.")
     if errors:
         raise ValidationError(errors)
     return clean

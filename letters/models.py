@@ -14,23 +14,22 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import slugify
 
-from registers.models import Pupil, Role, School, tenant_manager
+from registers.models import (
+    ROLES_PUPIL_RECORDS,
+    ROLES_SCHOOL_SETTINGS,
+    Pupil,
+    Role,
+    School,
+    tenant_manager,
+)
 
 from .kinds import Kind
 
-# Who may do what with letters (views read these).
-ROLES_EDIT_TEMPLATES = frozenset({Role.SCHOOL_ADMIN, Role.HEADTEACHER, Role.ATTENDANCE_LEAD})
+# Who may do what with letters (views read these). The wording and letterhead are the
+# school's settings; letters are part of a pupil's record.
+ROLES_EDIT_TEMPLATES = ROLES_SCHOOL_SETTINGS
 ROLES_APPROVE = frozenset({Role.HEADTEACHER, Role.ATTENDANCE_LEAD})
-ROLES_VIEW = frozenset(
-    {
-        Role.OFFICE,
-        Role.ATTENDANCE_OFFICER,
-        Role.ATTENDANCE_LEAD,
-        Role.HEADTEACHER,
-        Role.SCHOOL_ADMIN,
-        Role.TRUST_LEAD,
-    }
-)
+ROLES_VIEW = ROLES_PUPIL_RECORDS
 # Drafting by hand is casework; printing and posting is done in the office too.
 ROLES_DRAFT = frozenset({Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER})
 ROLES_PRINT = ROLES_VIEW - {Role.TRUST_LEAD}

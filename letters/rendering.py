@@ -18,7 +18,10 @@ from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from registers import stats
+
 from . import kinds, sandbox
+from .context import days_figure
 
 LOGO_URL = "school-logo:letterhead"
 
@@ -47,6 +50,12 @@ _W, _H = 360, 174
 _LEFT, _RIGHT, _TOP, _BOTTOM = 38, 354, 8, 148
 
 
+# Below this a week's bar is red: the persistent-absence line (`registers.stats`).
+AMBER_FROM = float(100 * (1 - stats.PERSISTENT_ABSENCE))
+# A week with no attendance still shows a sliver of red, not a gap like a holiday.
+_MIN_BAR = 2.0
+
+
 def _y(pct: float) -> float:
     return _BOTTOM - (_BOTTOM - _TOP) * pct / 100
 
@@ -62,13 +71,14 @@ def chart_svg(weeks: list[dict], *, target) -> SafeString:
     for i, week in enumerate(weeks):
         pct = float(week["pct"])
         x = _LEFT + i * slot
-        colour = "#1d6b34" if pct >= target else "#b36b00" if pct >= 90 else "#a4161a"
+        colour = "#1d6b34" if pct >= target else "#b36b00" if pct >= AMBER_FROM else "#a4161a"
+        height = max(_BOTTOM - _y(pct), _MIN_BAR)
         bars.append(
             (
                 f"{x + slot * 0.15:.1f}",
-                f"{_y(pct):.1f}",
+                f"{_BOTTOM - height:.1f}",
                 f"{slot * 0.7:.1f}",
-                f"{_BOTTOM - _y(pct):.1f}",
+                f"{height:.1f}",
                 colour,
                 f"Week of {week['week_start']:%d %b}: {pct:g}%",
             )
@@ -117,13 +127,6 @@ def chart_svg(weeks: list[dict], *, target) -> SafeString:
 # ---- HTML --------------------------------------------------------------------------
 
 
-def _days(sessions: int) -> str:
-    whole, half = divmod(sessions, 2)
-    if not half:
-        return str(whole)
-    return f"{whole}½" if whole else "½"
-
-
 def render_subject(source: str, context: dict) -> str:
     # Rendered escaped like the body, then unescaped: the subject is plain text, on one
     # line (it is also the email's subject header).
@@ -148,12 +151,13 @@ def letter_html(
         if show_summary
         else "",
         "days": {
-            "possible": _days(attendance["possible_sessions"]),
-            "attended": _days(attendance["attended_sessions"]),
-            "authorised": _days(attendance["authorised_sessions"]),
-            "unauthorised": _days(attendance["unauthorised_sessions"]),
-            "missed": _days(attendance["sessions_missed"]),
+            "possible": days_figure(attendance["possible_sessions"]),
+            "attended": days_figure(attendance["attended_sessions"]),
+            "authorised": days_figure(attendance["authorised_sessions"]),
+            "unauthorised": days_figure(attendance["unauthorised_sessions"]),
+            "missed": days_figure(attendance["sessions_missed"]),
         },
+        "amber_from": f"{AMBER_FROM:g}",
         "has_logo": has_logo,
         "logo_url": LOGO_URL,
     }

@@ -8,12 +8,20 @@ instances, so `{{ pupil.school.memberships }}` has nothing to walk. On top of th
 `template_errors` refuses at save time any variable that is not documented, and any
 HTML beyond simple formatting, so a mistake is found by the person typing it, not at
 send time.
+
+What a wording produces is checked too, because the source check cannot see it all:
+string literals are "safe" in Django, so `{{ "<"|add:"script>" }}` would print a tag the
+source does not show. Every render refuses HTML outside the allowed tags and
+attributes, and a wording cannot make the server do unbounded work: each filter's
+result is capped (nested `{% with %}` could otherwise double a string at every level),
+loops go only through the documented lists and never inside each other, and the
+wording and what it prints have a maximum length.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, wraps
 from html.parser import HTMLParser
 from types import MappingProxyType
 
@@ -54,11 +62,34 @@ SAFE_HTML_TAGS = frozenset(
 )
 SAFE_HTML_ATTRIBUTES = frozenset({"class", "colspan", "rowspan"})
 
+# Limits that keep a wording's work small whatever it does (a letter needs far less).
+MAX_SOURCE = 10_000  # characters of wording
+MAX_VALUE = 2_000  # characters (or list items) one filter may produce
+MAX_OUTPUT = 100_000  # characters a wording may print
+
+
+class WordingError(ValueError):
+    """A wording asked for more than letters allow, found while rendering it."""
+
+
+def _bounded(func):
+    """The filter, refusing a result over MAX_VALUE (flags such as is_safe are kept)."""
+
+    @wraps(func)
+    def bounded(*args, **kwargs):
+        result = func(*args, **kwargs)
+        if isinstance(result, str | tuple | list) and len(result) > MAX_VALUE:
+            raise WordingError(f"A filter in the wording makes more than {MAX_VALUE:,} characters.")
+        return result
+
+    return bounded
+
+
 register = Library()
 for _name in SAFE_TAGS:
     register.tag(_name, tags.register.tags[_name])
 for _name in SAFE_FILTERS:
-    register.filter(_name, defaultfilters.register.filters[_name])
+    register.filter(_name, _bounded(defaultfilters.register.filters[_name]))
 
 
 class _SandboxEngine(Engine):
@@ -88,26 +119,69 @@ def freeze(value):
 
 
 def render(source: str, context: dict) -> SafeString:
-    """Render a school's wording against the documented context (autoescaped)."""
+    """Render a school's wording against the documented context (autoescaped).
+
+    Raises WordingError when the result is too long or holds HTML letters do not allow.
+    """
     template = engine().from_string(source)
-    return SafeString(template.render(Context(freeze(context), autoescape=True)))
+    html = template.render(Context(freeze(context), autoescape=True))
+    if len(html) > MAX_OUTPUT:
+        raise WordingError(f"The wording prints more than {MAX_OUTPUT:,} characters.")
+    if bad := unsafe_markup(html):
+        raise WordingError(f"The wording makes HTML that letters cannot use: {bad}")
+    return SafeString(html)
+
+
+# A tag as a browser reads it: a name, then attributes (quoted or not), then > or />.
+_SPACE = r"[ \t\n\f\r]"
+_VALUE = r"""(?:"[^"]*"|'[^']*'|[^ \t\n\f\r"'=<>`]+)"""
+_ATTRIBUTE = re.compile(rf"{_SPACE}+([a-z][a-z0-9-]*){_SPACE}*={_SPACE}*{_VALUE}", re.I)
+_TAG = re.compile(rf"</?([a-z][a-z0-9]*)((?:{_ATTRIBUTE.pattern})*){_SPACE}*/?>", re.I)
+# Where a browser starts reading markup; a "<" before anything else is text.
+_MARKUP = re.compile(r"<[a-z/!?]", re.IGNORECASE)
+
+
+def unsafe_markup(html: str) -> str | None:
+    """The first piece of markup in rendered wording that letters do not allow, or None.
+
+    Strict on purpose: every place a browser would start a tag, comment or declaration
+    must be an allowed tag with allowed attributes, so no parser can read it otherwise.
+    """
+    pos = 0
+    while found := _MARKUP.search(html, pos):
+        tag = _TAG.match(html, found.start())
+        if (
+            tag is None
+            or tag.group(1).lower() not in SAFE_HTML_TAGS
+            or any(
+                name.lower() not in SAFE_HTML_ATTRIBUTES
+                for name in _ATTRIBUTE.findall(tag.group(2))
+            )
+        ):
+            return html[found.start() : found.start() + 40]
+        pos = tag.end()
+    return None
 
 
 # ---- Save-time checks --------------------------------------------------------------
 
 
-def template_errors(source: str, allowed: frozenset[str]) -> list[str]:
+def template_errors(
+    source: str, allowed: frozenset[str], lists: frozenset[str] = frozenset()
+) -> list[str]:
     """Messages for everything wrong with a wording; empty when it can be saved.
 
     `allowed` is the set of documented variable paths, with list items written
-    `contacts[].name`.
+    `contacts[].name`; `lists` the documented paths a `{% for %}` may go through.
     """
+    if len(source) > MAX_SOURCE:
+        return [f"The wording is too long: at most {MAX_SOURCE:,} characters."]
     try:
         template = engine().from_string(source)
     except TemplateSyntaxError as exc:
         return [_syntax_message(exc)]
     errors = _html_errors(source)
-    checker = _VariableChecker(allowed)
+    checker = _VariableChecker(allowed, lists)
     checker.walk(template.nodelist, {})
     return errors + checker.errors
 
@@ -170,8 +244,11 @@ class _VariableChecker:
 
     CONSTANTS = frozenset({"True", "False", "None"})
 
-    def __init__(self, allowed: frozenset[str]):
-        self.allowed = allowed
+    def __init__(self, allowed: frozenset[str], lists: frozenset[str]):
+        # A list of plain values (address lines) has items of its own: `{{ line }}`.
+        items = {f"{p}[]" for p in lists if not any(a.startswith(f"{p}[].") for a in allowed)}
+        self.allowed = allowed | items
+        self.lists = lists
         self.errors: list[str] = []
 
     def walk(self, nodelist, scope: dict[str, str | None]):
@@ -183,10 +260,17 @@ class _VariableChecker:
         if isinstance(node, VariableNode):
             self.expression(node.filter_expression, scope, line)
         elif isinstance(node, tags.ForNode):
+            known = len(self.errors)
             base = self.expression(node.sequence, scope, line)
+            where = f"Line {line}: " if line else ""
+            if "forloop" in scope:
+                self.errors.append(f"{where}a {{% for %}} cannot be inside another one.")
+            elif base not in self.lists and len(self.errors) == known:
+                names = ", ".join(sorted(self.lists)) or "none"
+                self.errors.append(f"{where}{{% for %}} can only go through a list: {names}.")
             inner = {**scope, "forloop": "forloop"}
             for name in node.loopvars:
-                inner[name] = f"{base}[]" if base else None
+                inner[name] = f"{base}[]" if base in self.lists else None
             self.walk(node.nodelist_loop, inner)
             self.walk(node.nodelist_empty, scope)
         elif isinstance(node, tags.IfNode):
@@ -214,13 +298,18 @@ class _VariableChecker:
                 self.condition(part, scope, line)
 
     def expression(self, expression: FilterExpression, scope, line) -> str | None:
-        """Check a variable and its filter arguments; return its documented path."""
+        """Check a variable and its filter arguments; return its documented path.
+
+        A filtered value has no path: filters change what it is (`join` makes a list a
+        string), so a `{% with %}` name for it can be printed but not looped or walked.
+        """
         for _func, args in expression.filters:
             for is_lookup, arg in args:
                 if is_lookup:
                     self.variable(arg, scope, line)
         if isinstance(expression.var, Variable):
-            return self.variable(expression.var, scope, line)
+            path = self.variable(expression.var, scope, line)
+            return None if expression.filters else path
         return None
 
     def variable(self, var: Variable, scope, line) -> str | None:

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from registers import stats
-from registers.models import Contact, Pupil, School
+from registers.models import Contact, Membership, Pupil, Role, School
 from registers.schooldays import academic_year_start, recent_school_weeks_start
 
 from . import kinds
@@ -74,9 +74,23 @@ def template_versions(*, school: School, kind: str):
 
 
 def letterhead_for(*, school: School) -> Letterhead:
-    """The school's letterhead, or an unsaved one with sensible defaults."""
+    """The school's letterhead, or an unsaved one with sensible defaults: signed by the
+    headteacher, at the school's address."""
     saved = Letterhead.objects.filter(school=school).first()
-    return saved or Letterhead(school=school, address=school.address, signatory_role="Headteacher")
+    if saved:
+        return saved
+    head = (
+        Membership.objects.filter(school=school, role=Role.HEADTEACHER)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return Letterhead(
+        school=school,
+        address=school.address,
+        signatory_name=head.user.get_full_name() if head else "",
+        signatory_role="Headteacher",
+    )
 
 
 def logo_bytes(letterhead: Letterhead) -> bytes | None:
@@ -102,7 +116,9 @@ class LetterData:
 
     pupil: Pupil
     contacts: list[Contact]
-    year_start: dt.date
+    # The first day counted: the start of the academic year, or the day the pupil
+    # joined if later (so a letter never says "since September" of a November joiner).
+    start: dt.date
     summary: stats.Summary
     weeks: list[dict]
     recent: stats.Summary | None
@@ -113,21 +129,22 @@ def letter_data(
     *, school: School, pupil_id: int, as_of: dt.date, window_weeks: int | None = None
 ) -> LetterData:
     pupil = Pupil.objects.select_related("registration_group").get(school=school, pk=pupil_id)
-    year_start = academic_year_start(school=school, day=as_of)
-    summary = stats.summarise(school=school, start=year_start, end=as_of, pupils=[pupil.pk])
+    start = max(academic_year_start(school=school, day=as_of), pupil.on_roll_from)
+    summary = stats.summarise(school=school, start=start, end=as_of, pupils=[pupil.pk])
     recent, recent_start = None, None
     if window_weeks:
         recent_start = recent_school_weeks_start(school=school, as_of=as_of, count=window_weeks)
         if recent_start:
+            recent_start = max(recent_start, pupil.on_roll_from)
             recent = stats.summarise(
                 school=school, start=recent_start, end=as_of, pupils=[pupil.pk]
             )[pupil.pk]
     return LetterData(
         pupil=pupil,
         contacts=parent_contacts(school=school, pupil_ids=[pupil.pk])[pupil.pk],
-        year_start=year_start,
+        start=start,
         summary=summary[pupil.pk],
-        weeks=stats.weekly(school=school, pupil=pupil, start=year_start, end=as_of),
+        weeks=stats.weekly(school=school, pupil=pupil, start=start, end=as_of),
         recent=recent,
         recent_start=recent_start,
     )

@@ -50,11 +50,11 @@ def template_check(*, school: School, kind: str, subject: str, body: str) -> dic
     errors: dict[str, list[str]] = {}
     if not subject.strip():
         errors["subject"] = ["Give the letter a heading."]
-    elif subject_errors := sandbox.template_errors(subject, allowed):
+    elif subject_errors := sandbox.template_errors(subject, allowed, context.LISTS):
         errors["subject"] = subject_errors
     if not body.strip():
         errors["body"] = ["The letter needs some wording."]
-    elif body_errors := sandbox.template_errors(body, allowed):
+    elif body_errors := sandbox.template_errors(body, allowed, context.LISTS):
         errors["body"] = body_errors
     if errors:
         return errors
@@ -153,15 +153,17 @@ def letterhead_save(
     for name in LETTERHEAD_FIELDS:
         if name in values:
             setattr(letterhead, name, values[name])
-    if (remove_logo or logo) and letterhead.logo:
-        # Issued letters keep the logo inside their PDFs; the old file is not needed.
-        letterhead.logo.delete(save=False)
-    if logo:
-        letterhead.logo = logo
+    old_logo = letterhead.logo.name if (remove_logo or logo) else ""
+    if logo or remove_logo:
+        letterhead.logo = logo or None
     letterhead.updated_by = user
     letterhead.updated_at = timezone.now()
     letterhead.full_clean(exclude=["school"])
     letterhead.save()
+    if old_logo:
+        # Only once the new letterhead is saved (a refused one keeps its logo). Issued
+        # letters hold the logo inside their PDFs, so the old file is not needed.
+        letterhead.logo.storage.delete(old_logo)
     return letterhead
 
 
@@ -206,7 +208,8 @@ def letters_draft(
         raise ValidationError({"kind": f"{kind!r} is not a kind of letter."}) from exc
     clean_cause = kinds.cause_clean(kind, cause)
     as_of = as_of or timezone.localdate()
-    ids = [p.pk if isinstance(p, Pupil) else int(p) for p in pupils]
+    # Each pupil once, in the order given, however often a caller lists them.
+    ids = list(dict.fromkeys(p.pk if isinstance(p, Pupil) else int(p) for p in pupils))
     found = {p.pk: p for p in Pupil.objects.filter(school=school, pk__in=ids)}
     letterhead = selectors.letterhead_for(school=school)
     contacts = selectors.parent_contacts(school=school, pupil_ids=found)

@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from registers.models import Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
-from . import context, kinds, rendering, selectors, services
+from . import context, kinds, rendering, sandbox, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
 from .models import (
     ROLES_APPROVE,
@@ -123,7 +124,11 @@ def _preview(request, kind, subject, body, show_summary):
     letterhead = selectors.letterhead_for(school=request.school)
     sample = context.sample_context(kind=kind, school=request.school, letterhead=letterhead)
     wording = rendering.Wording(subject=subject, body=body, show_summary=show_summary)
-    return rendering.body_preview(wording=wording, context=sample)
+    try:
+        return rendering.body_preview(wording=wording, context=sample)
+    except sandbox.WordingError as exc:
+        # A version saved before a rule was tightened: say so rather than fail the page.
+        return format_html('<p class="message message--error" role="alert">{}</p>', exc)
 
 
 @require_POST
@@ -215,7 +220,9 @@ def approve(request, school_slug):
         elif action == "approve":
             n = services.letters_approve(school=school, letter_ids=ids, user=request.user)
             messages.success(
-                request, f"{n} letter{'' if n == 1 else 's'} approved. Emails are on their way."
+                request,
+                f"{n} letter{'' if n == 1 else 's'} approved: email copies go now, "
+                "the others wait for the next print batch.",
             )
         elif action == "cancel":
             n = services.letters_cancel(school=school, letter_ids=ids, user=request.user)

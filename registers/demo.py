@@ -49,6 +49,7 @@ from .models import (
     Trust,
     build_upn,
 )
+from .schooldays import academic_year_bounds
 from .services import PRESENT_CODE, mark_record, sessions_generate
 from .tenancy import school_scope
 
@@ -267,10 +268,6 @@ def english_terms(start_year: int) -> list[TermDates]:
             *_half_term(spring_bank_holiday),
         ),
     ]
-
-
-def academic_start_year(day: date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
 
 
 def _next_weekday(day: date) -> date:
@@ -1018,7 +1015,8 @@ def build_demo(
     """The trust, its two schools and everything in them: all of it, or nothing."""
     started = clock.monotonic()
     rng = random.Random(SEED)
-    demo = Demo(rng=rng, start_year=academic_start_year(today), phones=PhoneBook(rng))
+    start_year = academic_year_bounds(today)[0].year
+    demo = Demo(rng=rng, start_year=start_year, phones=PhoneBook(rng))
     marks_from = marks_from or date(demo.start_year - 1, 9, 1)
     trust = Trust.objects.create(slug=TRUST_SLUG, name=TRUST_NAME)
     users = _logins(make_password(DEMO_PASSWORD))

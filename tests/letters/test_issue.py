@@ -76,6 +76,15 @@ def test_a_pupil_with_nobody_to_write_to_stops_the_whole_batch(school, pupil, ca
     assert LetterTemplate.objects.count() == 0
 
 
+def test_a_pupil_listed_twice_gets_one_letter_per_parent(school, pupil):
+    letters = services.letters_draft(school=school, pupils=[pupil, pupil.pk], kind="stage_1")
+
+    assert [letter.recipients[0]["name"] for letter in letters] == [
+        "Grace Okafor",
+        "David Okafor",
+    ]
+
+
 def test_a_pupil_of_another_school_is_refused(school, other_school):
     stranger = PupilFactory(school=other_school)
     ContactFactory(pupil=stranger)
@@ -84,6 +93,31 @@ def test_a_pupil_of_another_school_is_refused(school, other_school):
         services.letter_draft(school=school, pupil=stranger, kind="stage_1")
 
     assert info.value.message_dict == {str(stranger.pk): ["Not a pupil of this school."]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "cause", "field", "message"),
+    [
+        ("traffic_amber", {"window_weeks": "2.5"}, "window_weeks", "enter a whole number"),
+        ("traffic_amber", {"window_weeks": 0}, "window_weeks", "enter 1 or more"),
+        ("stage_2", {"target_pct": 120}, "target_pct", "enter 100 or less"),
+        ("stage_2", {"target_pct": "Infinity"}, "target_pct", "enter a valid number"),
+        (
+            "leave_refused",
+            {"leave_from": "2025-06-13", "leave_to": "2025-06-09", "school_days": 3},
+            "leave_to",
+            "this is before the first day",
+        ),
+    ],
+)
+def test_a_detail_out_of_range_is_refused_with_a_message(
+    school, pupil, kind, cause, field, message
+):
+    with pytest.raises(ValidationError) as info:
+        services.letter_draft(school=school, pupil=pupil, kind=kind, cause=cause)
+
+    assert message in info.value.message_dict[field][0]
+    assert IssuedLetter.objects.count() == 0
 
 
 def test_approving_emails_the_pdf_once_and_leaves_post_for_printing(

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from letters import kinds, rendering, services
+from letters import kinds, rendering, sandbox, services
 from letters.context import sample_context
 from letters.models import IssuedLetter, Letterhead, LetterTemplate
-from tests.factories import ContactFactory, PupilFactory
+from tests.factories import ContactFactory, PupilFactory, mark_days
 from tests.letters.conftest import AS_OF, pdf_pages, pdf_text, year_marks
 
 # The pupil of conftest: 58 sessions possible, 8 missed ill, 4 unauthorised, 1 late.
@@ -81,6 +81,14 @@ def test_one_copy_per_parent_each_at_their_own_address(school, pupil):
     assert "3 Birch Close" in text
 
 
+def test_until_the_letterhead_is_set_up_the_headteacher_signs(school, pupil, make_staff):
+    make_staff(school, "headteacher", first_name="Ada", last_name="Lovelace")
+
+    pdf, _ = services.letter_preview(school=school, pupil=pupil, kind="lateness_1", as_of=AS_OF)
+
+    assert "Yours sincerely, Ada Lovelace Headteacher" in " ".join(pdf_text(pdf).split())
+
+
 def test_the_chart_has_a_bar_per_school_week_coloured_by_attendance():
     weeks = [
         {"week_start": dt.date(2024, 9, 2), "possible": 8, "attended": 8, "pct": Decimal(100)},
@@ -95,6 +103,34 @@ def test_the_chart_has_a_bar_per_school_week_coloured_by_attendance():
     assert svg.index("#1d6b34") < svg.index("#b36b00") < svg.index("#a4161a")
     assert "<script" not in svg
     assert "Week of 16 Sep: 40%" in svg
+
+
+def test_a_week_with_no_attendance_is_a_red_sliver_and_amber_starts_at_90():
+    weeks = [
+        {"week_start": dt.date(2024, 9, 2), "possible": 10, "attended": 0, "pct": Decimal(0)},
+        {"week_start": dt.date(2024, 9, 9), "possible": 10, "attended": 9, "pct": Decimal(90)},
+        {"week_start": dt.date(2024, 9, 16), "possible": 100, "attended": 89, "pct": Decimal(89)},
+    ]
+
+    svg = str(rendering.chart_svg(weeks, target=96))
+
+    assert 'height="2.0" fill="#a4161a"><title>Week of 02 Sep: 0%' in svg
+    assert 'fill="#b36b00"><title>Week of 09 Sep: 90%' in svg
+    assert 'fill="#a4161a"><title>Week of 16 Sep: 89%' in svg
+
+
+def test_a_pupil_who_joined_late_is_counted_from_the_day_they_joined(school, calendar):
+    pupil = PupilFactory(school=school, preferred_forename="Nia", on_roll_from=dt.date(2024, 10, 1))
+    ContactFactory(pupil=pupil)
+    mark_days(pupil, {dt.date(2024, 10, 1): "/", dt.date(2024, 10, 2): "O"})
+
+    pdf, _ = services.letter_preview(
+        school=school, pupil=pupil, kind="stage_1", as_of=dt.date(2024, 10, 2)
+    )
+
+    text = " ".join(pdf_text(pdf).split())
+    assert "1 day (2 sessions) of school since 1 October 2024" in text
+    assert "Nia's attendance from 1 October 2024 to 2 October 2024" in text
 
 
 def test_a_pupil_with_nothing_to_count_gets_no_table_or_chart(school, calendar):
@@ -114,18 +150,23 @@ def test_the_wording_cannot_make_the_server_fetch_files(school, tmp_path):
     context = sample_context(kind="stage_1", school=school, letterhead=Letterhead(school=school))
 
     def images_in(body, logo=None):
-        wording = rendering.Wording(subject="Test", body=body, show_summary=False)
+        # The body goes into the layout as it is: the sandbox would refuse an <img> (below),
+        # and this checks that WeasyPrint would not fetch it even then.
+        wording = rendering.Wording(subject="Test", body="<p>BODY</p>", show_summary=False)
         _subject, html = rendering.letter_html(
             kind="stage_1", wording=wording, context=context, weeks=[], has_logo=bool(logo)
         )
-        pdf, _pages = rendering.html_to_pdf(html, logo=logo)
+        pdf, _pages = rendering.html_to_pdf(html.replace("<p>BODY</p>", body), logo=logo)
         return len(PdfReader(io.BytesIO(pdf)).pages[0].images)
 
     logo = io.BytesIO()
     Image.new("RGB", (40, 40), "blue").save(logo, format="PNG")
+    smuggled = f'<p>{{{{ "<"|add:"img src=\'{image.as_uri()}\'>" }}}}</p>'
 
     assert images_in(f'<p><img src="{image.as_uri()}"></p>') == 0
     assert images_in("<p>Only the logo</p>", logo=logo.getvalue()) == 1
+    with pytest.raises(sandbox.WordingError, match="HTML that letters cannot use: <img"):
+        sandbox.render(smuggled, context)
 
 
 def test_render_letter_command_writes_a_preview_and_issues_nothing(school, pupil, tmp_path):
@@ -160,6 +201,7 @@ def test_render_letter_command_writes_a_preview_and_issues_nothing(school, pupil
         (["{school}", "stage_9", "UPN"], "Unknown kind 'stage_9'"),
         (["{school}", "stage_1", "A000000000000"], "No pupil with the UPN"),
         (["{school}", "meeting_invitation", "{upn}", "--cause", "meeting_date=soon"], "valid date"),
+        (["{school}", "stage_2", "{upn}", "--cause", "target_pct=inf"], "valid number"),
     ],
 )
 def test_render_letter_command_fails_with_a_message(school, pupil, tmp_path, args, message):

@@ -8,6 +8,14 @@ from letters.context import documented_paths, sample_context
 from letters.models import IssuedLetter, Letterhead, LetterTemplate
 from tests.letters.conftest import AS_OF
 
+# Each {% with %} doubles the text: 30 levels would be 10 GB.
+DOUBLING = (
+    '{% with a0="xxxxxxxxxx" %}'
+    + "".join(f"{{% with a{i}=a{i - 1}|add:a{i - 1} %}}" for i in range(1, 31))
+    + "{{ a30|length }}"
+    + "{% endwith %}" * 31
+)
+
 
 def save(school, user=None, *, kind="stage_1", subject="About {{ pupil.forename }}", body):
     return services.template_save(
@@ -80,10 +88,39 @@ def test_an_issued_letter_keeps_its_version_and_wording_after_an_edit(school, pu
         ('<p onclick="x()">Hi</p>', 'onclick="..." cannot be used'),
         ('<p style="color:red">Hi</p>', 'style="..." cannot be used'),
         ("   ", "The letter needs some wording"),
+        # Literals are "safe" in Django: markup built from them is caught in the output.
+        ('<p>{{ "<"|add:"script>x()<"|add:"/script>" }}</p>', "cannot use: <script>x()"),
+        ('<p>{% firstof "<" %}img src=x onerror=x()></p>', "cannot use: <img src=x"),
+        ("<p>Hi<!-- a note --></p>", "cannot use: <!-- a note"),
+        # Work that grows without bound is refused before it is done.
+        (DOUBLING, "makes more than 2,000 characters"),
+        ('{% for c in "0123456789" %}{{ c }}{% endfor %}', "{% for %} can only go through a list"),
+        ("{% for c in pupil.forename %}{{ c }}{% endfor %}", "can only go through a list"),
+        (
+            "{% for a in contacts %}{% for b in contacts %}x{% endfor %}{% endfor %}",
+            "a {% for %} cannot be inside another one",
+        ),
+        ("<p>" + "x" * 10_000 + "</p>", "The wording is too long: at most 10,000 characters"),
     ],
 )
 def test_a_wording_with_a_mistake_is_refused_with_a_message(school, body, message):
     assert message in errors_of(school, body)
+
+
+def test_lists_of_lines_can_be_looped_and_indexed(school):
+    body = (
+        "<p>{% for line in recipient.address_lines %}{{ line }}<br>{% endfor %}</p>"
+        "<p>{{ school.address_lines.0 }}</p>"
+        "{% with people=contacts %}{% for c in people %}<p>{{ c.name }}</p>{% endfor %}"
+        "{% endwith %}"
+    )
+
+    template = save(school, body=body)
+
+    context = sample_context(kind="stage_1", school=school, letterhead=Letterhead(school=school))
+    out = sandbox.render(template.body, context)
+    assert "<p>1 Example Road<br>Sampleton<br>AB1 2CD<br></p>" in out
+    assert "<p>Alex Sample</p>" in out
 
 
 def test_messages_say_which_line_is_wrong(school):

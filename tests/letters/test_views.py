@@ -1,12 +1,16 @@
 """Letter pages: allowed (200), a colleague with the wrong role (403), another school (404)."""
 
 import io
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from letters import services
 from letters.models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch
 from tests.factories import ContactFactory, PupilFactory, RegistrationGroupFactory, staff
 from tests.letters.conftest import pdf_text
@@ -95,6 +99,60 @@ def test_every_page_for_the_three_actors(
     assert status_for(staff(other_school, allowed)) == 404
 
 
+# POSTs that change something: (url name, extra kwargs, POST data, an allowed role, a wrong
+# role). The wrong role (403) and another school's user (404) change nothing.
+WRITES = [
+    ("approve", {}, {"action": "approve", "letter": "LETTER"}, "headteacher", "office"),
+    ("print", {}, {}, "office", "teacher"),
+    (
+        "template_edit",
+        {"kind": "stage_1"},
+        {"subject": "Hi", "body": BODY},
+        "attendance_lead",
+        "office",
+    ),
+    (
+        "letterhead",
+        {},
+        {"addressing": "together", "school_day_hours": "6.5"},
+        "school_admin",
+        "attendance_officer",
+    ),
+    ("new", {}, {"kind": "stage_1", "cause_ready": "1"}, "attendance_officer", "office"),
+]
+
+
+def _state():
+    return (
+        sorted(IssuedLetter.objects.values_list("status", flat=True)),
+        PrintBatch.objects.count(),
+        LetterTemplate.objects.count(),
+        list(Letterhead.objects.values_list("addressing", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "data", "allowed", "wrong"), WRITES, ids=[w[0] for w in WRITES]
+)
+def test_every_change_for_the_three_actors(
+    client, school, other_school, objects, name, kwargs, data, allowed, wrong
+):
+    ContactFactory(pupil=objects["pupil"], email="")
+    issued_letter(objects["pupil"], status=Status.APPROVED)
+    address = url(school, name, objects, **kwargs)
+    data = {k: objects["letter"].pk if v == "LETTER" else v for k, v in data.items()}
+    before = _state()
+
+    for user, status in ((staff(school, wrong), 403), (staff(other_school, allowed), 404)):
+        client.force_login(user)
+        assert client.post(address, data).status_code == status
+        assert _state() == before
+    client.force_login(staff(school, allowed))
+
+    assert client.post(address, data).status_code == 302
+    assert _state() != before
+
+
 @pytest.mark.parametrize("name", ["pdf", "batch_pdf", "pupil"])
 def test_another_schools_letters_are_not_found_through_this_school(
     client, school, other_school, name
@@ -142,6 +200,21 @@ def test_approving_selected_drafts_is_one_action(client, school, make_staff):
     assert statuses[left.pk] == Status.DRAFT
     follow = client.get(response["Location"]).content.decode()
     assert "2 letters approved" in follow
+
+
+def test_ticked_values_that_are_no_letters_ids_change_nothing(client, school, make_staff):
+    letter = issued_letter(PupilFactory(school=school))
+    client.force_login(make_staff(school, "headteacher"))
+
+    for action in ("approve", "cancel"):
+        response = client.post(
+            url(school, "approve"),
+            {"action": action, "letter": ["²", "9" * 25, "-1", ""]},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "Tick at least one letter first." in response.content.decode()
+    assert IssuedLetter.objects.get(pk=letter.pk).status == Status.DRAFT
 
 
 @pytest.mark.parametrize(
@@ -362,3 +435,62 @@ def test_finding_a_pupil_from_the_letters_page(client, school, other_school, mak
         assert html.count('class="pupil-results"') == 1
         assert "Mensah" not in html
     assert "No pupil matches" in client.get(url, {"q": "zzz"}).content.decode()
+
+
+def test_a_detail_out_of_range_is_shown_again_with_the_message(client, school, make_staff):
+    pupil = PupilFactory(school=school)
+    ContactFactory(pupil=pupil)
+    client.force_login(make_staff(school, "attendance_lead"))
+
+    response = client.post(
+        url(school, "new", {"pupil": pupil}),
+        {"kind": "traffic_amber", "cause_ready": "1", "cause_window_weeks": "2.5"},
+    )
+
+    assert response.status_code == 400
+    assert "Enter a whole number." in response.content.decode()
+    assert not IssuedLetter.objects.exists()
+
+
+def test_a_refused_letterhead_keeps_its_logo_and_a_new_logo_replaces_the_old(school, make_staff):
+    admin = make_staff(school, "school_admin")
+
+    def save(values, colour):
+        logo = ContentFile(png_bytes(colour), name="crest.png")
+        return services.letterhead_save(school=school, user=admin, values=values, logo=logo)
+
+    old = save({}, "blue").logo.name
+    with pytest.raises(ValidationError):
+        save({"school_day_hours": Decimal("20")}, "red")
+    kept = Letterhead.objects.get(school=school).logo
+    assert kept.name == old and kept.storage.exists(old)
+
+    replaced = save({}, "green").logo
+
+    assert replaced.name != old and replaced.storage.exists(replaced.name)
+    assert not replaced.storage.exists(old)
+
+    removed = services.letterhead_save(school=school, user=admin, values={}, remove_logo=True)
+
+    assert not removed.logo and not Letterhead.objects.get(school=school).logo
+    assert not replaced.storage.exists(replaced.name)
+
+
+def test_a_saved_version_the_checks_now_refuse_shows_why_on_its_edit_page(
+    client, school, make_staff
+):
+    # Saved before the rendered HTML was checked: the page says so instead of failing.
+    LetterTemplate.objects.create(
+        school=school,
+        kind="stage_1",
+        version=1,
+        subject="Hi",
+        body="<p>Hello<!-- a note --></p>",
+        created_at=timezone.now(),
+    )
+    client.force_login(make_staff(school, "attendance_lead"))
+
+    response = client.get(url(school, "template_edit", kind="stage_1"))
+
+    assert response.status_code == 200
+    assert "HTML that letters cannot use: &lt;!-- a note" in response.content.decode()

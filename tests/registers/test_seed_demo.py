@@ -192,3 +192,10 @@ def test_refuses_a_database_that_has_the_demo_usernames_but_not_the_demo(db):
         seed()
 
     assert not School.objects.exists()
+
+
+def test_refuses_marks_that_would_start_after_today(db):
+    with pytest.raises(CommandError, match="must be before today"):
+        call_command("seed_demo", "--marks-from=2026-11-20", f"--today={TODAY}", stdout=StringIO())
+
+    assert not School.objects.exists()

@@ -64,6 +64,11 @@ class Command(BaseCommand):
             raise CommandError("--pupils-per-school must be between 14 and 5000.")
 
         today = today or timezone.localdate()
+        if marks_from and marks_from >= today:
+            raise CommandError(
+                f"--marks-from {marks_from} must be before today ({today}): marks stop at "
+                "yesterday."
+            )
         self.stdout.write(f"Building the Blue Sky Federation demo as of {today:%A %d %B %Y}...")
         report = demo.build_demo(
             today=today, pupils_per_school=pupils_per_school, marks_from=marks_from
