@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
+
 from registers.models import Contact, Pupil, School
+from registers.schooldays import academic_year_bounds
 from registers.stats import Summary
 
 from . import kinds
@@ -329,7 +332,9 @@ def sample_summary(codes: dict[str, int] = SAMPLE_CODES) -> Summary:
 
 def sample_context(*, kind: str, school: School, letterhead) -> dict:
     """A made-up pupil at the school, for previews (no real pupil's data is shown)."""
-    start, end = dt.date(2024, 9, 2), dt.date(2025, 3, 14)
+    # Dated today, in this academic year, so that the preview reads as current.
+    end = timezone.localdate()
+    start = academic_year_bounds(end)[0]
     recent = sample_summary({"/": 25, "\\": 25, "O": 4, "I": 2, "L": 2})
     contacts = [
         {
@@ -367,8 +372,8 @@ def sample_context(*, kind: str, school: School, letterhead) -> dict:
         attendance=attendance_part(
             sample_summary(), start=start, end=end, hours_per_day=letterhead.school_day_hours
         ),
-        recent=recent_part(recent, weeks=6, start=dt.date(2025, 2, 3)),
-        cause=kinds.sample_cause(kind),
+        recent=recent_part(recent, weeks=6, start=end - dt.timedelta(weeks=6)),
+        cause=kinds.sample_cause(kind, today=end),
     )
 
 

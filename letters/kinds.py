@@ -49,6 +49,7 @@ class CauseField:
     name: str
     kind: str  # "date", "time", "text" or "number"
     help: str
+    # A value, or a function of the letter's date giving one (sample dates stay current).
     sample: object
     required: bool = True
     # Numbers only: the smallest and largest allowed, and whether it must be whole.
@@ -65,6 +66,28 @@ class KindSpec:
     cause: tuple[CauseField, ...] = field(default_factory=tuple)
 
 
+def _weekday(days: int):
+    """A sample date `days` from the letter's date, moved off a weekend."""
+
+    def sample(today: dt.date) -> dt.date:
+        day = today + dt.timedelta(days=days)
+        if day.weekday() >= 5:
+            day += dt.timedelta(days=7 - day.weekday() if days >= 0 else 4 - day.weekday())
+        return day
+
+    return sample
+
+
+def _monday(days: int, plus: int = 0):
+    """A sample date: the Monday on or after `days` from the letter's date, plus `plus`."""
+
+    def sample(today: dt.date) -> dt.date:
+        day = today + dt.timedelta(days=days)
+        return day + dt.timedelta(days=(7 - day.weekday()) % 7 + plus)
+
+    return sample
+
+
 def _f(name, kind, help_text, sample, required=True, **limits):
     return CauseField(
         name=name, kind=kind, help=help_text, sample=sample, required=required, **limits
@@ -79,11 +102,9 @@ def _count(name, help_text, sample, required=True, high=None):
     return _f(name, "number", help_text, sample, required, low=1, high=high, whole=True)
 
 
-_REVIEW = _f(
-    "review_date", "date", "When attendance will next be reviewed", dt.date(2025, 4, 4), False
-)
+_REVIEW = _f("review_date", "date", "When attendance will next be reviewed", _weekday(42), False)
 _MEETING = (
-    _f("meeting_date", "date", "Day of the meeting", dt.date(2025, 3, 20)),
+    _f("meeting_date", "date", "Day of the meeting", _weekday(10)),
     _f("meeting_time", "time", "Time of the meeting", dt.time(15, 30)),
     _f("meeting_place", "text", "Where the meeting is", "the school office"),
 )
@@ -91,8 +112,8 @@ _OPTIONAL_MEETING = tuple(
     replace(f, help=f.help + " (if one is arranged)", required=False) for f in _MEETING
 )
 _LEAVE = (
-    _f("leave_from", "date", "First day of the leave asked for", dt.date(2025, 6, 9)),
-    _f("leave_to", "date", "Last day of the leave asked for", dt.date(2025, 6, 13)),
+    _f("leave_from", "date", "First day of the leave asked for", _monday(28)),
+    _f("leave_to", "date", "Last day of the leave asked for", _monday(28, plus=4)),
     _count("school_days", "School days the request covers", 5),
     _f("decision_note", "text", "The headteacher's reasons, in a sentence", "", False),
 )
@@ -105,7 +126,7 @@ SPECS: dict[str, KindSpec] = {
     Kind.STAGE_2: KindSpec(
         subject="{{ pupil.forename }}'s attendance: following up our phone call",
         cause=(
-            _f("call_date", "date", "When we spoke on the phone", dt.date(2025, 3, 10), False),
+            _f("call_date", "date", "When we spoke on the phone", _weekday(-4), False),
             _percent("target_pct", "The attendance target agreed, in %", 95),
             _REVIEW,
         ),
@@ -113,7 +134,7 @@ SPECS: dict[str, KindSpec] = {
     Kind.STAGE_3: KindSpec(
         subject="Formal warning: {{ pupil.forename }}'s attendance",
         cause=(
-            _f("meeting_date", "date", "When the meeting was", dt.date(2025, 3, 6), False),
+            _f("meeting_date", "date", "When the meeting was", _weekday(-8), False),
             _REVIEW,
         ),
     ),
@@ -144,8 +165,8 @@ SPECS: dict[str, KindSpec] = {
         show_summary=False,
         cause=(
             *_LEAVE,
-            _f("granted_from", "date", "First day of the leave granted", dt.date(2025, 6, 9)),
-            _f("granted_to", "date", "Last day of the leave granted", dt.date(2025, 6, 10)),
+            _f("granted_from", "date", "First day of the leave granted", _monday(28)),
+            _f("granted_to", "date", "Last day of the leave granted", _monday(28, plus=1)),
         ),
     ),
     Kind.LEAVE_REFUSED: KindSpec(
@@ -154,8 +175,8 @@ SPECS: dict[str, KindSpec] = {
     Kind.NOTICE_TO_IMPROVE: KindSpec(
         subject="Notice to improve: {{ pupil.forename }}'s attendance",
         cause=(
-            _f("improvement_from", "date", "Start of the improvement period", dt.date(2025, 3, 17)),
-            _f("improvement_to", "date", "End of the improvement period", dt.date(2025, 4, 25)),
+            _f("improvement_from", "date", "Start of the improvement period", _monday(3)),
+            _f("improvement_to", "date", "End of the improvement period", _monday(3, plus=39)),
             _percent("target_pct", "The attendance expected, in %", 95),
         ),
     ),
@@ -187,7 +208,7 @@ SPECS: dict[str, KindSpec] = {
         subject="Pupil missing from education: {{ pupil.full_name }} ({{ pupil.upn }})",
         audience=Audience.LOCAL_AUTHORITY,
         cause=(
-            _f("last_attended", "date", "Last day in school", dt.date(2025, 2, 28), False),
+            _f("last_attended", "date", "Last day in school", _weekday(-14), False),
             _f(
                 "enquiries",
                 "text",
@@ -204,8 +225,9 @@ def spec(kind: str) -> KindSpec:
     return SPECS[Kind(kind)]
 
 
-def sample_cause(kind: str) -> dict:
-    return {f.name: f.sample for f in spec(kind).cause}
+def sample_cause(kind: str, *, today: dt.date) -> dict:
+    """Made-up details for previews; dates are set around the letter's date."""
+    return {f.name: f.sample(today) if callable(f.sample) else f.sample for f in spec(kind).cause}
 
 
 def _coerce(f: CauseField, value):

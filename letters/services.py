@@ -387,8 +387,8 @@ def letter_preview(
     """The PDF the school's current wording would produce for a pupil, every copy in
     one file. Nothing is saved or sent. Sample values fill cause fields not given."""
     kind = Kind(kind)
-    cause = kinds.cause_clean(kind, {**kinds.sample_cause(kind), **(cause or {})})
     as_of = as_of or timezone.localdate()
+    cause = kinds.cause_clean(kind, {**kinds.sample_cause(kind, today=as_of), **(cause or {})})
     letterhead = selectors.letterhead_for(school=school)
     template = selectors.template_current(school=school, kind=kind)
     data = selectors.letter_data(

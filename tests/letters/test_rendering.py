@@ -21,8 +21,10 @@ EXPECTED = {
     "improvement": "46 of 58 sessions",
     "lateness_1": "late to school 1 time",
     "lateness_2": "arrived late 1 time",
-    "leave_granted": "Monday 9 June 2025",
-    "leave_partly_granted": "only from Monday 9 June 2025 to Tuesday 10 June 2025",
+    # Sample leave dates are set around the letter's date (AS_OF, Friday 11 October 2024):
+    # the Monday four weeks on.
+    "leave_granted": "Monday 11 November 2024",
+    "leave_partly_granted": "only from Monday 11 November 2024 to Tuesday 12 November 2024",
     "certificate_100": "every one of 58 sessions",
     "missing_from_school": "6 days (12 sessions), of which 4 unauthorised",
 }
