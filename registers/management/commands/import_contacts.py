@@ -1,11 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from registers.imports import CONTACT_COLUMNS, contacts_import
 
-from registers.imports import CONTACT_COLUMNS, ImportRefused, contacts_import, read_csv
-
-from ._common import school_by_slug
+from ._common import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import pupils' contacts from a CSV file with the columns "
         f"{', '.join(CONTACT_COLUMNS)}, and optionally address (lines separated by '; '). "
@@ -15,17 +13,11 @@ class Command(BaseCommand):
         "row (unknown UPN, bad email or priority...) refuses the whole file."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("school", help="the school's slug")
-        parser.add_argument("file", help="the CSV file")
+    def run_import(self, *, school, rows, **options):
+        return contacts_import(school=school, rows=rows)
 
-    def handle(self, *args, school, file, **options):
-        school = school_by_slug(school)
-        try:
-            done = contacts_import(school=school, rows=read_csv(file))
-        except ImportRefused as exc:
-            raise CommandError(exc.report()) from exc
-        self.stdout.write(
+    def summary(self, *, school, done) -> str:
+        return (
             f"Contacts of {school.name}: {done.created} added, {done.updated} updated, "
             f"{done.unchanged} unchanged."
         )

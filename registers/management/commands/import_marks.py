@@ -1,11 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from registers.imports import MARK_COLUMNS, marks_import
 
-from registers.imports import MARK_COLUMNS, ImportRefused, marks_import, read_csv
-
-from ._common import school_by_slug
+from ._common import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import register history from a CSV file with the columns "
         f"{', '.join(MARK_COLUMNS)} (session AM or PM; minutes_late only with L or U). "
@@ -16,21 +14,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("school", help="the school's slug")
-        parser.add_argument("file", help="the CSV file")
+        super().add_arguments(parser)
         parser.add_argument(
             "--amend-reason",
             default="",
             help="why saved marks are being changed (recorded with each amendment)",
         )
 
-    def handle(self, *args, school, file, amend_reason, **options):
-        school = school_by_slug(school)
-        try:
-            done = marks_import(school=school, rows=read_csv(file), amend_reason=amend_reason)
-        except ImportRefused as exc:
-            raise CommandError(exc.report()) from exc
-        self.stdout.write(
+    def run_import(self, *, school, rows, amend_reason, **options):
+        return marks_import(school=school, rows=rows, amend_reason=amend_reason)
+
+    def summary(self, *, school, done) -> str:
+        return (
             f"Marks of {school.name}: {done.created} added, {done.amended} amended, "
             f"{done.unchanged} unchanged."
         )

@@ -1,11 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from registers.imports import ROLL_COLUMNS, roll_import
 
-from registers.imports import ROLL_COLUMNS, ImportRefused, read_csv, roll_import
-
-from ._common import school_by_slug
+from ._common import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import the roll from a CSV file with the columns "
         f"{', '.join(ROLL_COLUMNS)}. Dates are YYYY-MM-DD; flags Y or N (blank: N); "
@@ -15,19 +13,14 @@ class Command(BaseCommand):
         "the whole file, listing the rows (row 2 is the first pupil)."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("school", help="the school's slug")
-        parser.add_argument("file", help="the CSV file")
+    def run_import(self, *, school, rows, **options):
+        return roll_import(school=school, rows=rows)
 
-    def handle(self, *args, school, file, **options):
-        school = school_by_slug(school)
-        try:
-            done = roll_import(school=school, rows=read_csv(file))
-        except ImportRefused as exc:
-            raise CommandError(exc.report()) from exc
-        self.stdout.write(
+    def summary(self, *, school, done) -> str:
+        text = (
             f"Roll of {school.name}: {done.created} pupils added, {done.updated} updated, "
             f"{done.unchanged} unchanged."
         )
         if done.groups_created:
-            self.stdout.write(f"New registration groups: {', '.join(done.groups_created)}.")
+            text += f"\nNew registration groups: {', '.join(done.groups_created)}."
+        return text

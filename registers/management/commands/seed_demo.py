@@ -5,20 +5,12 @@ prints the logins again. The demo is never deleted (marks are legal records, eve
 fictional ones): to start again, delete db.sqlite3 and run `make run`.
 """
 
-import argparse
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registers import demo
 
-
-def iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
+from ._common import iso_date
 
 
 class Command(BaseCommand):
