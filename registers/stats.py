@@ -238,7 +238,8 @@ def indicator_windows(*, school, as_of: date) -> IndicatorWindows:
 def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[int, list[str]]:
     """The indicators of DESIGN.md §6 that hold for each pupil as of a date.
 
-    Pupils default to everyone on roll on `as_of`. Three queries whatever the count.
+    Pupils default to everyone on roll on `as_of`. The same few queries (8) for any
+    number of pupils.
     """
     ids = _pupil_ids(pupils)
     if ids is None:
@@ -295,26 +296,18 @@ def _window_counts(*, school, as_of: date, windows: IndicatorWindows, ids) -> di
     if not starts:
         return {}
     not_possible = [code for code, rule in code_rules().items() if not rule.possible]
+
+    def since(day, codes):
+        return Count("id", filter=Q(date__gte=day, code_id__in=codes))
+
+    missing_from = (windows.missing_days or [as_of])[0]
+    deletion_from = (windows.deletion_days or [as_of])[0]
     aggregates = {
-        "penalty": Count(
-            "id", filter=Q(date__gte=windows.penalty_start or as_of, code_id__in=PENALTY_CODES)
-        ),
-        "missing": Count(
-            "id",
-            filter=Q(date__gte=(windows.missing_days or [as_of])[0], code_id__in=MISSING_CODES),
-        ),
-        "deletion": Count(
-            "id",
-            filter=Q(date__gte=(windows.deletion_days or [as_of])[0], code_id__in=MISSING_CODES),
-        ),
-        "missing_not_possible": Count(
-            "id",
-            filter=Q(date__gte=(windows.missing_days or [as_of])[0], code_id__in=not_possible),
-        ),
-        "deletion_not_possible": Count(
-            "id",
-            filter=Q(date__gte=(windows.deletion_days or [as_of])[0], code_id__in=not_possible),
-        ),
+        "penalty": since(windows.penalty_start or as_of, PENALTY_CODES),
+        "missing": since(missing_from, MISSING_CODES),
+        "deletion": since(deletion_from, MISSING_CODES),
+        "missing_not_possible": since(missing_from, not_possible),
+        "deletion_not_possible": since(deletion_from, not_possible),
     }
     rows = (
         marks_on_roll(school=school, start=min(starts), end=as_of, pupils=ids)
