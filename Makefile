@@ -24,7 +24,7 @@ help:
 	@echo "make test      full test suite against throw-away PostgreSQL + Redis"
 	@echo "               (extra pytest arguments: make test PYTEST_ARGS='-k marks -x')"
 	@echo "make e2e       browser tests only (-m e2e)"
-	@echo "make lint      ruff check, ruff format --check, missing-migrations check"
+	@echo "make lint      ruff check, ruff format --check, import contracts, migrations check"
 	@echo "make bench     benchmarks (bench/run_all.py) against PostgreSQL + Redis"
 
 # Reinstall only when pyproject.toml is newer than the last successful install.
@@ -51,6 +51,7 @@ e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: install

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "escalation",
     "letters",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -302,7 +302,7 @@ def test_queries_do_not_grow_with_the_number_of_rows(calendar_school):
 def test_a_mark_saved_on_a_register_during_the_import_is_not_overwritten(calendar_school, ada):
     from django.db import IntegrityError
 
-    from registers.imports import _refuse_if_saved_meanwhile
+    from registers.imports.marks import _refuse_if_saved_meanwhile
     from registers.services import mark_record
 
     day = dt.date(2024, 9, 9)

@@ -1,6 +1,5 @@
+from registers.cli import ImportCommand
 from registers.imports import ROLL_COLUMNS, roll_import
-
-from ._common import ImportCommand
 
 
 class Command(ImportCommand):

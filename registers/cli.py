@@ -1,4 +1,4 @@
-"""What the attendance commands share: finding the school, reading dates, and the
+"""What the management commands share: finding the school, reading dates, and the
 shape of an import (SCHOOL FILE, all-or-nothing, refusals on stderr)."""
 
 import argparse

@@ -9,7 +9,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from . import stats
+from registers import stats
 
 REPORT_COLUMNS_BEFORE_CODES = (
     "upn",

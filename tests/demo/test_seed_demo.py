@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client, override_settings
 
-from registers import demo, stats
+from demo import data as demo
+from registers import stats
 from registers.models import (
     Contact,
     Mark,

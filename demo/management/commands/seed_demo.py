@@ -8,9 +8,9 @@ fictional ones): to start again, delete db.sqlite3 and run `make run`.
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from registers import demo
-
-from ._common import iso_date
+from demo import build as demo
+from demo import data
+from registers.cli import iso_date
 
 
 class Command(BaseCommand):
@@ -73,11 +73,11 @@ class Command(BaseCommand):
 
     def _print_logins(self, *, parent_name: str):
         rows = [("Role", "Username", "Password", "Start at")]
-        for login in demo.LOGINS:
+        for login in data.LOGINS:
             label = login.label
-            if login.username == demo.PARENT_USERNAME and parent_name:
+            if login.username == data.PARENT_USERNAME and parent_name:
                 label = f"{label}: {parent_name}"
-            rows.append((label, login.username, demo.DEMO_PASSWORD, demo.BASE_URL + login.start))
+            rows.append((label, login.username, data.DEMO_PASSWORD, data.BASE_URL + login.start))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (the same password for all):"))

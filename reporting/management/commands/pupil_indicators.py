@@ -1,10 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from registers.reports import as_json, indicator_rows
+from registers.cli import iso_date, school_by_slug
 from registers.stats import INDICATOR_KEYS
 from registers.tenancy import school_scope
-
-from ._common import iso_date, school_by_slug
+from reporting.exports import as_json, indicator_rows
 
 
 class Command(BaseCommand):

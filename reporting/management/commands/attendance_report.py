@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registers.reports import as_csv, as_json, attendance_rows, report_columns
+from registers.cli import iso_date, school_by_slug
 from registers.tenancy import school_scope
-
-from ._common import iso_date, school_by_slug
+from reporting.exports import as_csv, as_json, attendance_rows, report_columns
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""The demo trust (`manage.py seed_demo`). May import every app; nothing imports it."""
