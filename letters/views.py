@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from registers.models import Pupil
+from registers.access import access_record
+from registers.models import AccessEvent, Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
@@ -203,7 +204,12 @@ def logo(request, school_slug):
     letterhead = selectors.letterhead_for(school=request.school)
     if not letterhead.logo:
         raise Http404("No logo.")
-    return FileResponse(letterhead.logo.open("rb"))
+    try:
+        handle = letterhead.logo.open("rb")
+    except FileNotFoundError:
+        # The file went (a lost volume, a restore without media): no logo, not an error.
+        raise Http404("No logo.") from None
+    return FileResponse(handle)
 
 
 # ---- Drafts, approval, printing -----------------------------------------------------
@@ -260,6 +266,11 @@ def print_batches(request, school_slug):
 @roles_required(ROLES_VIEW)
 def batch_pdf(request, school_slug, batch_id):
     batch = get_object_or_404(PrintBatch, school=request.school, pk=batch_id)
+    access_record(
+        request=request,
+        kind=AccessEvent.Kind.PRINT_BATCH_DOWNLOADED,
+        description=f"print batch {batch.pk} ({batch.letter_count} letters)",
+    )
     return FileResponse(
         batch.pdf.open("rb"),
         as_attachment=True,
@@ -291,6 +302,12 @@ def pupil_letters(request, school_slug, pupil_id):
 def letter_pdf(request, school_slug, letter_id):
     letter = get_object_or_404(
         IssuedLetter, school=request.school, pk=letter_id, rendered_at__isnull=False
+    )
+    access_record(
+        request=request,
+        kind=AccessEvent.Kind.LETTER_DOWNLOADED,
+        pupil=letter.pupil,
+        description=f"letter {letter.pk}, {letter.kind}, {letter.letter_date:%Y-%m-%d}",
     )
     return FileResponse(
         letter.pdf.open("rb"),

@@ -44,6 +44,7 @@ from .models import (
 from .services import MAX_MINUTES_LATE, MINUTES_LATE_CODES
 from .stats import code_rules
 from .tenancy import school_scope
+from .validation import date_problem
 
 ROLL_COLUMNS = (
     "upn",
@@ -261,6 +262,10 @@ class Row:
     def date(self, column: str, *, required: bool = True) -> date | None:
         value = self.values.get(column)
         if isinstance(value, date):
+            problem = date_problem(value)
+            if problem:
+                self.error(f"{column} {problem}")
+                return None
             return value
         value = _text(value)
         if not value:
@@ -268,10 +273,15 @@ class Row:
                 self.error(f"{column} is missing.")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(f"{column} {value!r} is not a date (use YYYY-MM-DD, e.g. 2024-09-03).")
             return None
+        problem = date_problem(day)
+        if problem:
+            self.error(f"{column} {problem}")
+            return None
+        return day
 
     def flag(self, column: str, *, required: bool = False) -> bool | None:
         """Y or N (also yes/no, true/false, 1/0); a blank is N unless required."""
