@@ -8,9 +8,9 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import warning
+from django.dispatch import receiver
 from django.utils.cache import patch_cache_control
 
 LAST_SEEN = "last_seen"  # session key: epoch seconds of the last request
