@@ -1,8 +1,8 @@
-"""JSON with limits: a body too large is 413, JSON nested too deep is 400.
+"""JSON with a nesting limit: deeper than settings.JSON_MAX_DEPTH is a 400.
 
-DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE never
-applies to JSON bodies; and Python's json module recurses, so 20,000 nested brackets
-raise RecursionError (a 500). Both limits are checked before json.loads.
+Python's json module recurses, so 20,000 nested brackets raise RecursionError (a 500).
+The size limit is Django's DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads `request.body`, which
+refuses a larger body with a 400); the check here covers a stream read any other way.
 """
 
 import codecs
