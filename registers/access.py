@@ -32,14 +32,16 @@ def access_record(
     school=None,
     school_id: int | None = None,
     pupil=None,
+    pupil_id: int | None = None,
     description: str = "",
     safeguarding_fields=(),
     outcome: str = AccessEvent.Outcome.ALLOWED,
     user=None,
     name: str = "",
 ) -> AccessEvent:
-    """One row: who (`user`, default request.user), where (`school`, default
-    request.school), what (`kind`, `pupil`, `description`), how it went (`outcome`)."""
+    """One row: who (`user`, default request.user), where (`school` or `school_id`,
+    default request.school), what (`kind`, `pupil` or `pupil_id`, `description`,
+    `safeguarding_fields` shown), how it went (`outcome`). Returns the saved row."""
     user = user if user is not None else getattr(request, "user", None)
     if user is not None and not user.is_authenticated:
         user = None
@@ -56,7 +58,7 @@ def access_record(
             roles=", ".join(roles)[:200],
             kind=kind,
             outcome=outcome,
-            pupil=pupil,
+            **({"pupil": pupil} if pupil is not None else {"pupil_id": pupil_id}),
             description=description[:300],
             safeguarding_fields=", ".join(safeguarding_fields)[:200],
             ip=ip,

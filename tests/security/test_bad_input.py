@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from letters.models import IssuedLetter, Letterhead
 from registers.imports import ROLL_COLUMNS
-from registers.models import Mark, Role, School, build_upn
+from registers.models import AccessEvent, Mark, Role, School, build_upn
 from registers.setup import SetupRefused, school_setup
 from registers.tenancy import school_scope
 from registers.validation import parse_date
@@ -28,6 +28,7 @@ from tests.factories import (
     SessionFactory,
     staff,
 )
+from tests.letters.factories import issued_letter
 
 MONDAY = dt.date(2024, 9, 9)
 
@@ -277,3 +278,21 @@ def test_the_session_api_answers_times_the_schema_declares(api, school, office):
     response = api.get(reverse("api:sessions", kwargs={"school_slug": school.slug}))
     opens = response.data["results"][0]["opens"]
     assert re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", opens)
+
+
+@pytest.mark.django_db
+def test_a_letter_whose_pdf_has_gone_is_404_and_no_download_is_logged(
+    client, school, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    letter = issued_letter(PupilFactory(school=school))
+    client.force_login(staff(school, Role.ATTENDANCE_OFFICER))
+    letter.pdf.storage.delete(letter.pdf.name)
+
+    response = client.get(
+        reverse("letters:pdf", kwargs={"school_slug": school.slug, "letter_id": letter.pk})
+    )
+
+    assert response.status_code == 404
+    with school_scope(school):
+        assert not AccessEvent.objects.filter(kind=AccessEvent.Kind.LETTER_DOWNLOADED).exists()
