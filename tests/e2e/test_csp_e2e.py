@@ -1,15 +1,24 @@
 """Under the Content Security Policy the pages still work in a real browser, and the
 browser reports no violation: no inline script or style was left behind."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from registers.models import Role
-from tests.factories import PupilFactory, SchoolFactory, staff
+from tests.factories import (
+    PupilFactory,
+    RegistrationGroupFactory,
+    SchoolFactory,
+    SessionFactory,
+    staff,
+)
 from tests.letters.factories import issued_letter
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+DAY = dt.date(2024, 9, 9)
 
 # Runs before any page script; the CSP does not apply to it (it comes from the browser).
 WATCH_VIOLATIONS = """
@@ -92,4 +101,25 @@ def test_swagger_ui_renders_under_the_policy(live_server, watched, db):
     watched.goto(live_server.url + reverse("api-docs"))
     expect(watched.locator(".swagger-ui .opblock").first).to_be_visible()
     expect(watched.get_by_text("/api/v1/schools/{school_slug}/pupils/").first).to_be_visible()
+    assert violations(watched) == []
+
+
+def test_the_register_page_works_under_the_policy(live_server, watched, db):
+    school = SchoolFactory()
+    group = RegistrationGroupFactory(school=school, name="4B")
+    teacher = staff(school, Role.TEACHER, username="teacher4b")
+    group.teachers.add(teacher)
+    for surname in ("Ahmed", "Carter"):
+        PupilFactory(school=school, registration_group=group, legal_surname=surname)
+    SessionFactory(school=school, date=DAY, period="AM")
+    address = reverse(
+        "registers:register",
+        kwargs={"school_slug": school.slug, "group_id": group.pk, "day": DAY, "period": "AM"},
+    )
+    sign_in(watched, live_server, "teacher4b", address)
+
+    watched.get_by_role("button", name="Mark all unmarked present").click()
+    expect(watched.locator("[data-marked]")).to_have_text("2")
+    watched.get_by_role("button", name="Save register").first.click()
+    expect(watched.get_by_text("Register saved: 2 marks")).to_be_visible()
     assert violations(watched) == []
