@@ -4,6 +4,7 @@ browser reports no violation: no inline script or style was left behind."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -122,4 +123,16 @@ def test_the_register_page_works_under_the_policy(live_server, watched, db):
     expect(watched.locator("[data-marked]")).to_have_text("2")
     watched.get_by_role("button", name="Save register").first.click()
     expect(watched.get_by_text("Register saved: 2 marks")).to_be_visible()
+    assert violations(watched) == []
+
+
+def test_the_platform_admin_works_under_the_policy(live_server, watched, db, school):
+    get_user_model().objects.create_superuser("operator", "op@example.org", "an operator pw 1")
+    watched.goto(live_server.url + "/admin/")
+    watched.get_by_label("Username").fill("operator")
+    watched.get_by_label("Password").fill("an operator pw 1")
+    watched.get_by_role("button", name="Log in").click()
+    watched.goto(live_server.url + "/admin/registers/school/")
+    watched.get_by_role("link", name=school.name).click()
+    expect(watched.locator("#id_session_idle_minutes")).to_have_value("30")
     assert violations(watched) == []

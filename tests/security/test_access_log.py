@@ -129,6 +129,24 @@ def test_sign_ins_are_logged_with_their_outcome_at_the_persons_school(client, sc
 
 
 @pytest.mark.django_db
+def test_a_locked_out_sign_in_is_logged_as_locked_out(client, school, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    teacher = staff(school, Role.TEACHER)
+
+    for _ in range(3):
+        client.post(reverse("login"), {"username": teacher.username, "password": "wrong"})
+
+    # The failure that reaches the limit locks the account; later attempts are refused.
+    outcomes = [row.outcome for row in rows(school, sign_ins=True)]
+    assert outcomes == [
+        AccessEvent.Outcome.FAILED,
+        AccessEvent.Outcome.LOCKED_OUT,
+        AccessEvent.Outcome.LOCKED_OUT,
+    ]
+
+
+@pytest.mark.django_db
 def test_a_sign_in_with_an_unknown_username_is_logged_with_the_name_typed(client, school):
     client.post(reverse("login"), {"username": "mallory", "password": "guess"})
     assert rows(school, sign_ins=True) == []
