@@ -32,7 +32,8 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (or in .env beside manage.py) "
             "to a long random string, e.g. the output of: python3 -c 'import secrets; "
-            "print(secrets.token_urlsafe(50))'. `make run` writes one to .env for you."
+            "print(secrets.token_urlsafe(50))'. `make run` writes one to .env (if there is "
+            "no .env yet)."
         )
     SECRET_KEY = "debug-only-key-never-used-with-debug-off"
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
