@@ -3,7 +3,9 @@
 # Everything runs from the project's own virtualenv (.venv). Services for tests and benchmarks
 # (PostgreSQL, Redis) are started and stopped by scripts/with-services.sh unless DATABASE_URL /
 # REDIS_URL are already set. `make run` needs no services: with nothing configured the settings
-# fall back to SQLite (db.sqlite3) and eager Celery.
+# fall back to SQLite (db.sqlite3) and eager Celery. The settings refuse to start without a
+# SECRET_KEY, so `make run` (and lint, bench) first write a random one to .env (untracked,
+# kept between runs so that sign-ins survive a restart).
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -35,7 +37,12 @@ $(STAMP): pyproject.toml
 
 venv install: $(STAMP)
 
-run: install
+# A key of this machine's own, never committed; an existing .env is left as it is.
+.env:
+	@$(PYTHON) -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "wrote a new random SECRET_KEY to .env"
+
+run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	# Served by WhiteNoise, as in production (DEBUG stays off unless you set it).
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -48,11 +55,11 @@ test: install
 e2e: install
 	scripts/with-services.sh $(PYTEST) -m e2e $(PYTEST_ARGS)
 
-lint: install
+lint: install .env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-bench: install
+bench: install .env
 	scripts/with-services.sh $(BIN)/python bench/run_all.py

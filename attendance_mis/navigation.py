@@ -4,7 +4,12 @@ a link that answers 403. Lives at project level because it names every app's pag
 from django.urls import reverse
 
 from letters.models import ROLES_VIEW as ROLES_LETTERS
-from registers.models import ROLES_ALL_STAFF, ROLES_REGISTER_ANY_GROUP, ROLES_SCHOOL_SETTINGS
+from registers.models import (
+    ROLES_ALL_STAFF,
+    ROLES_REGISTER_ANY_GROUP,
+    ROLES_SCHOOL_ADMIN,
+    ROLES_SCHOOL_SETTINGS,
+)
 
 # (label, URL name, who may open it, what it is for: shown on the school's home page)
 MENU = [
@@ -31,6 +36,12 @@ MENU = [
         "registers:reasons",
         ROLES_SCHOOL_SETTINGS,
         "The school's own reasons, each recorded under a national code",
+    ),
+    (
+        "Access log",
+        "access_log",
+        ROLES_SCHOOL_ADMIN,
+        "Who viewed pupils' records, downloaded letters and exports, and signed in",
     ),
 ]
 

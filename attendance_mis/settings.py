@@ -1,12 +1,16 @@
 """Settings, all from the environment (django-environ).
 
-With nothing set, the app runs on SQLite with Celery tasks executed eagerly, so
-`make run` needs no server. Production sets DATABASE_URL and REDIS_URL.
+With nothing set but SECRET_KEY, the app runs on SQLite with Celery tasks executed
+eagerly, so `make run` needs no server (it writes a random SECRET_KEY to the untracked
+`.env` on first run). Production sets DATABASE_URL, REDIS_URL and the HTTPS settings
+below (docker-compose.yml shows them all).
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,9 +23,19 @@ env_file = BASE_DIR / ".env"
 if env_file.exists():
     environ.Env.read_env(env_file)
 
-# The demo default key is only good for a laptop; production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="insecure-demo-key-change-me")
 DEBUG = env("DEBUG")
+# No published fallback: a key anyone can read lets them forge sessions and password-reset
+# links. Only a DEBUG laptop may run without one.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment (or in .env beside manage.py) "
+            "to a long random string, e.g. the output of: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'. `make run` writes one to .env (if there is "
+            "no .env yet)."
+        )
+    SECRET_KEY = "debug-only-key-never-used-with-debug-off"
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "csp",
     "registers",
     "absences",
     "escalation",
@@ -57,7 +72,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "registers.middleware.SchoolMiddleware",
+    # After the school is known: its idle time ends the session, and pupil data is
+    # marked never to be stored by the browser or a proxy.
+    "registers.security.IdleSessionMiddleware",
+    "registers.security.NoStoreMiddleware",
     # Last, so that a locked-out login is refused before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -139,6 +159,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
+    # JSON nested deeper than a register ever is answers 400, not a RecursionError (500).
+    "DEFAULT_PARSER_CLASSES": [
+        "registers.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -163,10 +189,61 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-SESSION_COOKIE_HTTPONLY = True
-# Behind HTTPS in production set SESSION_COOKIE_SECURE=1 (docker-compose does).
+# ---- HTTPS and cookies: off for `make run` on http://127.0.0.1, on in production ----------
+# docker-compose.yml sets all of these; `manage.py check --deploy` with its environment
+# reports nothing (tests/test_deploy_settings.py runs it).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (only then: the header must
+# come from the proxy, never from the browser).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# ---- Sessions: classroom computers are shared ------------------------------------------
+# Each school sets its staff idle time (School.session_idle_minutes, default 30); this is
+# the ceiling for anyone signed in, and the idle time outside any school.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_IDLE_MINUTES_DEFAULT = 30
+# Unless "keep me signed in" is ticked, the session also ends when the browser closes
+# (registers.auth_views.SignInView sets it per sign-in).
+
+# ---- Request bodies ---------------------------------------------------------------------
+# A register of 60 pupils is about 10 KB of JSON; letter wording a few KB. Uploads (logos,
+# imports) go to files, not memory, and have their own limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Deeper JSON than this is refused (400): our deepest request is 3 levels.
+JSON_MAX_DEPTH = 20
+
+# ---- Content Security Policy (django-csp 4) --------------------------------------------
+# Nothing inline: scripts and styles come from our own static files (Swagger UI too, from
+# drf-spectacular-sidecar). Images may be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# ---- Passwords: reset links by email ----------------------------------------------------
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # seconds: a reset link works for two hours
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 from django import forms
 
 from registers.models import MAX_ID
+from registers.validation import validate_plausible_date
 
 from . import kinds
 from .models import LOGO_MAX_BYTES, Letterhead
@@ -55,7 +56,11 @@ class LetterheadForm(forms.ModelForm):
 def _cause_field(f: kinds.CauseField) -> forms.Field:
     common = {"label": f.help, "required": f.required}
     if f.kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}),
+            validators=[validate_plausible_date],
+            **common,
+        )
     if f.kind == "time":
         return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), **common)
     if f.kind == "number":

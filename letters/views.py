@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from registers.models import Pupil
+from registers.access import access_record
+from registers.models import AccessEvent, Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
@@ -203,7 +204,16 @@ def logo(request, school_slug):
     letterhead = selectors.letterhead_for(school=request.school)
     if not letterhead.logo:
         raise Http404("No logo.")
-    return FileResponse(letterhead.logo.open("rb"))
+    return FileResponse(_stored_file(letterhead.logo))
+
+
+def _stored_file(field_file):
+    """The open file, or 404 when it has gone from storage (a lost volume, a restore
+    without the media directory): a missing file is not a server error."""
+    try:
+        return field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer stored.") from None
 
 
 # ---- Drafts, approval, printing -----------------------------------------------------
@@ -260,8 +270,14 @@ def print_batches(request, school_slug):
 @roles_required(ROLES_VIEW)
 def batch_pdf(request, school_slug, batch_id):
     batch = get_object_or_404(PrintBatch, school=request.school, pk=batch_id)
+    pdf = _stored_file(batch.pdf)
+    access_record(
+        request=request,
+        kind=AccessEvent.Kind.PRINT_BATCH_DOWNLOADED,
+        description=f"print batch {batch.pk} ({batch.letter_count} letters)",
+    )
     return FileResponse(
-        batch.pdf.open("rb"),
+        pdf,
         as_attachment=True,
         filename=f"letters-print-batch-{batch.pk}.pdf",
         content_type="application/pdf",
@@ -292,8 +308,15 @@ def letter_pdf(request, school_slug, letter_id):
     letter = get_object_or_404(
         IssuedLetter, school=request.school, pk=letter_id, rendered_at__isnull=False
     )
+    pdf = _stored_file(letter.pdf)
+    access_record(
+        request=request,
+        kind=AccessEvent.Kind.LETTER_DOWNLOADED,
+        pupil_id=letter.pupil_id,
+        description=f"letter {letter.pk}, {letter.kind}, {letter.letter_date:%Y-%m-%d}",
+    )
     return FileResponse(
-        letter.pdf.open("rb"),
+        pdf,
         as_attachment=bool(request.GET.get("download")),
         filename=f"{letter.kind}-{letter.letter_date:%Y-%m-%d}-{letter.pk}.pdf",
         content_type="application/pdf",

@@ -5,3 +5,7 @@ class RegistersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "registers"
     verbose_name = "Registers"
+
+    def ready(self):
+        # Sign-in attempts go to the access log, and start the idle clock (auth signals).
+        from . import access, security  # noqa: F401

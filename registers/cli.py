@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registers.imports import ImportRefused, read_csv
 from registers.models import School
+from registers.validation import parse_date
 
 
 def school_by_slug(slug: str) -> School:
@@ -20,9 +21,9 @@ def school_by_slug(slug: str) -> School:
 def iso_date(value: str) -> date:
     """An argparse type: a bad date is a usage error with a clear message."""
     try:
-        return date.fromisoformat(value)
+        return parse_date(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD).") from exc
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 class ImportCommand(BaseCommand):

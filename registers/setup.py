@@ -14,6 +14,7 @@ session with marks is never removed (marks are legal records).
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from .schooldays import academic_year_bounds
 from .selectors import local_today
 from .services import sessions_generate
 from .tenancy import school_scope
+from .validation import date_problem
 
 # The escalation presets, one for each school policy in policies/ (DESIGN.md §8).
 POLICY_PRESETS = ("blue-sky", "burton-hathow", "dsat", "banks-lane", "leeds")
@@ -60,6 +62,8 @@ SCHOOL_KEYS = {
     "phone": "phone",
     "email": "email",
     "replace_overdue_n_with_o": "replace_overdue_n_with_o",
+    "timezone": "timezone",
+    "session_idle_minutes": "session_idle_minutes",
 }
 SCHOOL_DIGITS = {"urn": (6, 7), "la_code": (3, 3), "estab": (4, 4)}
 TIME_KEYS = ("opens", "late_after", "closes")
@@ -167,13 +171,18 @@ class _Checker:
         return str(value).strip()
 
     def date(self, value, path: str) -> date | None:
+        day = None
         if isinstance(value, date) and not hasattr(value, "hour"):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(value)
+        if day is not None:
+            problem = date_problem(day)
+            if problem:
+                self.problem(path, problem)
+                return None
+            return day
         if value is None:
             self.problem(path, "missing.")
         else:
@@ -245,7 +254,17 @@ def _check_school(c: _Checker, config: Mapping) -> dict:
         return {}
     c.unknown(table, SCHOOL_KEYS, "school.")
     values: dict = {key: c.text(table, key, f"school.{key}") for key in ("slug", "name")}
-    for key in ("urn", "la_code", "estab", "address", "phone", "email", "phase", "policy"):
+    for key in (
+        "urn",
+        "la_code",
+        "estab",
+        "address",
+        "phone",
+        "email",
+        "phase",
+        "policy",
+        "timezone",
+    ):
         if key in table:
             values[SCHOOL_KEYS[key]] = c.text(table, key, f"school.{key}", required=False)
     for key, (shortest, longest) in SCHOOL_DIGITS.items():
@@ -265,6 +284,12 @@ def _check_school(c: _Checker, config: Mapping) -> dict:
         if not isinstance(overdue, bool):
             c.problem("school.replace_overdue_n_with_o", "must be true or false.")
         values["replace_overdue_n_with_o"] = overdue is True
+    if "session_idle_minutes" in table:
+        minutes = table["session_idle_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            c.problem("school.session_idle_minutes", "must be a whole number of minutes.")
+        else:
+            values["session_idle_minutes"] = minutes
     if values["slug"] in RESERVED_SLUGS:
         c.problem("school.slug", f"{values['slug']!r} is taken by the site's own pages.")
     if values["slug"] and values["name"]:

@@ -5,6 +5,7 @@ import django_filters
 from ..models import Pupil, RegistrationGroup, YearGroup
 from ..selectors import name_or_upn_matches
 from ..stats import on_roll
+from ..validation import validate_plausible_date
 
 
 def _school_groups(request):
@@ -17,7 +18,9 @@ class PupilFilter(django_filters.FilterSet):
     registration_group = django_filters.ModelChoiceFilter(queryset=_school_groups)
     year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)
     on_roll = django_filters.DateFilter(
-        method="filter_on_roll", label="On roll on this day (YYYY-MM-DD)"
+        method="filter_on_roll",
+        label="On roll on this day (YYYY-MM-DD)",
+        validators=[validate_plausible_date],
     )
     search = django_filters.CharFilter(
         method="filter_search", label="Part of a legal or preferred name, or a UPN"

@@ -20,6 +20,34 @@ def person_name(user) -> str | None:
     return None if user is None else actor_name(user)
 
 
+# A wall-clock time at the school, with no offset: OpenAPI's `format: time` is RFC 3339
+# full-time, which requires one ("08:50:00Z"), so it would misdescribe "08:50:00".
+PLAIN_TIME_SCHEMA = {
+    "type": "string",
+    "format": "partial-time",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+    "example": "08:50:00",
+    "description": "HH:MM:SS, the school's local time (no offset).",
+}
+HOUR_MINUTE_SCHEMA = {
+    "type": "string",
+    "format": "partial-time",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+    "example": "08:55",
+}
+
+
+@extend_schema_field(PLAIN_TIME_SCHEMA)
+class PlainTimeField(serializers.TimeField):
+    """A TimeField declared in the schema as a local time with no offset."""
+
+
+@extend_schema_field(HOUR_MINUTE_SCHEMA)
+class HourMinuteField(serializers.TimeField):
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class CodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AttendanceCode
@@ -36,6 +64,10 @@ class CodeSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    opens = PlainTimeField(read_only=True)
+    late_after = PlainTimeField(read_only=True)
+    closes = PlainTimeField(read_only=True)
+
     class Meta:
         model = Session
         fields = ["id", "date", "period", "opens", "late_after", "closes"]
@@ -298,10 +330,8 @@ class MarkLineSerializer(serializers.Serializer):
         required=False,
         help_text="A national code (see /api/v1/codes/). May be left out when `arrival` is given.",
     )
-    arrival = serializers.TimeField(
+    arrival = HourMinuteField(
         required=False,
-        format="%H:%M",
-        input_formats=["%H:%M"],
         help_text="HH:MM. The code and minutes late follow from the session's late and close "
         "times (present, L or U).",
     )

@@ -21,9 +21,11 @@ from rest_framework.views import APIView
 
 from .. import selectors as register_selectors
 from .. import stats
-from ..models import AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
+from ..access import SAFEGUARDING_FIELDS, access_record
+from ..models import AccessEvent, AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
 from ..schooldays import academic_year_start
 from ..services import RegisterConflict, marks_save
+from ..validation import parse_date
 from . import selectors
 from .filters import PupilFilter
 from .permissions import (
@@ -63,14 +65,15 @@ DATE_RANGE = [
 
 
 def date_param(request, name: str, default: date | None = None) -> date | None:
-    """A YYYY-MM-DD query parameter, or a 400 that says which one is wrong."""
+    """A YYYY-MM-DD query parameter in the plausible range (registers.validation), or a
+    400 that says which one is wrong."""
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({name: [f"{raw!r} is not a date: use YYYY-MM-DD."]}) from None
+        return parse_date(raw)
+    except ValueError as exc:
+        raise ValidationError({name: [str(exc)]}) from None
 
 
 def check_order(start: date | None, end: date | None) -> None:
@@ -132,6 +135,18 @@ class PupilList(SchoolListView):
             school=self.request.school, user=self.request.user, roles=self.request.roles
         )
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        count = response.data.get("count") if isinstance(response.data, dict) else None
+        access_record(
+            request=request,
+            kind=AccessEvent.Kind.PUPIL_LIST_VIEWED,
+            description=f"pupil list {request.GET.urlencode()[:200]}".strip()
+            + (f" ({count} pupils)" if count is not None else ""),
+            safeguarding_fields=SAFEGUARDING_FIELDS,
+        )
+        return response
+
 
 @extend_schema(
     summary="A pupil, with contacts for roles that see them",
@@ -153,6 +168,18 @@ class PupilDetail(AtSchool, generics.RetrieveAPIView):
         context = super().get_serializer_context()
         context["sees_contacts"] = sees_contacts(getattr(self.request, "roles", frozenset()))
         return context
+
+    def retrieve(self, request, *args, **kwargs):
+        pupil = self.get_object()
+        data = self.get_serializer(pupil).data
+        access_record(
+            request=request,
+            kind=AccessEvent.Kind.PUPIL_VIEWED,
+            pupil=pupil,
+            description="pupil record" + (" with contacts" if data.get("contacts") else ""),
+            safeguarding_fields=[f for f in SAFEGUARDING_FIELDS if f in data],
+        )
+        return Response(data)
 
 
 @extend_schema(
@@ -183,6 +210,12 @@ class PupilAttendance(SchoolAPIView):
         start = date_param(request, "from") or academic_year_start(school=school, day=end)
         check_order(start, end)
         summary = stats.summarise(school=school, start=start, end=end, pupils=[pupil])[pupil.pk]
+        access_record(
+            request=request,
+            kind=AccessEvent.Kind.ATTENDANCE_VIEWED,
+            pupil=pupil,
+            description=f"attendance {start.isoformat()} to {end.isoformat()}",
+        )
         held = stats.indicators(school=school, as_of=end, pupils=[pupil])[pupil.pk]
         data = {
             "start": start,
@@ -268,9 +301,9 @@ class RegisterDetail(SchoolAPIView):
         group or session is not there, 403 for a teacher of another group."""
         school = request.school
         try:
-            day = date.fromisoformat(day)
-        except ValueError:
-            raise ValidationError({"day": [f"{day!r} is not a date: use YYYY-MM-DD."]}) from None
+            day = parse_date(day)
+        except ValueError as exc:
+            raise ValidationError({"day": [str(exc)]}) from None
         group = get_object_or_404(RegistrationGroup.objects.filter(school=school), pk=group_id)
         session = get_object_or_404(Session.objects.filter(school=school), date=day, period=period)
         teaches = Role.TEACHER in request.roles and register_selectors.teaches(

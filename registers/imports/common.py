@@ -18,6 +18,7 @@ from stdnum.gb import upn as upn_checker
 from ..models import (
     YearGroup,
 )
+from ..validation import date_problem
 
 # Shown on the command line; the exception keeps them all.
 ERRORS_SHOWN = 100
@@ -185,6 +186,10 @@ class Row:
     def date(self, column: str, *, required: bool = True) -> date | None:
         value = self.values.get(column)
         if isinstance(value, date):
+            problem = date_problem(value)
+            if problem:
+                self.error(f"{column} {problem}")
+                return None
             return value
         value = text_value(value)
         if not value:
@@ -192,10 +197,15 @@ class Row:
                 self.error(f"{column} is missing.")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(f"{column} {value!r} is not a date (use YYYY-MM-DD, e.g. 2024-09-03).")
             return None
+        problem = date_problem(day)
+        if problem:
+            self.error(f"{column} {problem}")
+            return None
+        return day
 
     def flag(self, column: str, *, required: bool = False) -> bool | None:
         """Y or N (also yes/no, true/false, 1/0); a blank is N unless required."""

@@ -6,6 +6,7 @@ with no school (or trust) selected raises `ScopeError` instead of leaking rows
 tasks enter it themselves with `registers.tenancy.school_scope`.
 """
 
+from .access import AccessEvent  # noqa: E402, F401
 from .calendar import (  # noqa: F401
     AcademicYear,
     Closure,

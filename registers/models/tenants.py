@@ -1,9 +1,12 @@
 """Tenants and roles: trusts, schools (the tenant), memberships, the role sets."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
+
+from ..validation import validate_timezone
 
 
 class YearGroup(models.TextChoices):
@@ -95,13 +98,23 @@ class School(models.Model):
     estab = models.CharField("establishment number", max_length=4, blank=True)
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.PRIMARY)
     attendance_target = models.DecimalField(max_digits=5, decimal_places=2, default=96)
-    timezone = models.CharField(max_length=40, default="Europe/London")
+    # An IANA name (zoneinfo); "today" at the school and register times follow it.
+    timezone = models.CharField(
+        max_length=40, default="Europe/London", validators=[validate_timezone]
+    )
     policy_preset = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # Schools choose whether the system replaces an N left past its deadline by O.
     replace_overdue_n_with_o = models.BooleanField(default=False)
+    # Classroom computers are shared: a session left idle this long ends (staff and the
+    # portal's parents), whatever "keep me signed in" said.
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        "minutes of inactivity before signing out",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(12 * 60)],
+    )
 
     def __str__(self):
         return self.name
