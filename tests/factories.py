@@ -212,7 +212,7 @@ class MarkFactory(factory.django.DjangoModelFactory):
 
 def school_calendar(school, *, start=dt.date(2024, 9, 2), end=dt.date(2025, 7, 22)):
     """A standard English year for a school (the example setup file's terms) with sessions."""
-    from registers.services import sessions_generate
+    from registers.calendar_changes import sessions_generate
 
     year = AcademicYearFactory(school=school)
     TermFactory(school=school, academic_year=year)
