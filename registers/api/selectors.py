@@ -15,16 +15,18 @@ from ..models import (
     School,
     Session,
 )
-from ..selectors import register_roll, register_taken, session_marks
+from ..selectors import local_today, register_roll, register_taken, session_marks
 from ..stats import on_roll
 from .permissions import sees_all_pupils, sees_contacts
 
 
 def pupils_visible(*, school: School, user, roles) -> QuerySet[Pupil]:
-    """All the school's pupils, or for a teacher only those of their own groups."""
+    """All the school's pupils, or for a teacher only those in their own groups today."""
     pupils = Pupil.objects.filter(school=school).select_related("registration_group")
     if not sees_all_pupils(roles):
-        pupils = pupils.filter(registration_group__teachers=user)
+        # In one of their groups today, as dated (a move to come has not happened yet).
+        theirs = GroupMembership.objects.filter(school=school, group__teachers=user)
+        pupils = pupils.filter(pk__in=theirs.covering(local_today(school)).values("pupil"))
     return pupils
 
 

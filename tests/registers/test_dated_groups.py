@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from registers.groups import MoveRefused, group_move
 from registers.models import Amendment, GroupMembership, Mark, Role
@@ -287,3 +288,77 @@ def test_the_database_refuses_overlapping_spells_however_they_are_written(school
     pupil = PupilFactory(school=school, registration_group=ash)  # Ash from 2020-09-01, open
     with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
         GroupMembership.objects.create(school=school, pupil=pupil, group=birch, starts=MOVE)
+
+
+# ---- The API reads the group as dated ---------------------------------------------------
+
+
+def api_register(school, group, session):
+    return reverse(
+        "api:register",
+        kwargs={
+            "school_slug": school.slug,
+            "group_id": group.pk,
+            "day": session.date.isoformat(),
+            "period": session.period,
+        },
+    )
+
+
+def test_the_api_register_of_a_past_day_lists_and_saves_who_was_in_the_group(
+    school, ash, birch, ash_teacher, sessions, mover, stayer
+):
+    api = APIClient()
+    api.force_login(ash_teacher)
+    move(school, mover, birch, MOVE)
+    monday = sessions[(MON, "AM")]
+
+    listed = api.get(api_register(school, ash, monday))
+    saved = api.put(
+        api_register(school, ash, monday),
+        {"marks": [{"pupil": mover.pk, "code": "/"}, {"pupil": stayer.pk, "code": "/"}]},
+        format="json",
+    )
+
+    assert listed.status_code == 200
+    assert {line["pupil"]["id"] for line in listed.data["pupils"]} == {mover.pk, stayer.pk}
+    assert saved.status_code == 200, saved.data
+    with scopes_disabled():
+        assert Mark.objects.get(pupil=mover, session=monday).code_id == "/"
+
+
+def test_the_api_register_of_the_new_group_refuses_the_pupil_before_the_move(
+    school, ash, birch, sessions, mover
+):
+    office = staff(school, Role.OFFICE)
+    api = APIClient()
+    api.force_login(office)
+    move(school, mover, birch, MOVE)
+
+    response = api.put(
+        api_register(school, birch, sessions[(MON, "AM")]),
+        {"marks": [{"pupil": mover.pk, "code": "/"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.data["marks"][str(mover.pk)]["pupil"] == ["Not a pupil of this register."]
+
+
+def test_the_pupil_list_filters_by_the_group_on_the_day_asked_or_today(
+    school, ash, birch, mover, stayer
+):
+    office = staff(school, Role.OFFICE)
+    api = APIClient()
+    api.force_login(office)
+    move(school, mover, birch, MOVE)
+
+    def ids(**params):
+        response = api.get(reverse("api:pupils", kwargs={"school_slug": school.slug}), params)
+        assert response.status_code == 200, response.data
+        return {row["id"] for row in response.data["results"]}
+
+    assert ids(registration_group=ash.pk, on_roll=TUE.isoformat()) == {mover.pk, stayer.pk}
+    assert ids(registration_group=birch.pk, on_roll=TUE.isoformat()) == set()
+    assert ids(registration_group=ash.pk) == {stayer.pk}  # today, after the move
+    assert ids(registration_group=birch.pk) == {mover.pk}
