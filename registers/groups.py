@@ -177,3 +177,21 @@ def first_spells(*, school: School, pupils: list[Pupil]) -> int:
     ]
     GroupMembership.objects.bulk_create(spells, batch_size=2000)
     return len(spells)
+
+
+def first_spells_follow_roll(*, school: School, moved_from: dict[int, tuple[date, date]]) -> int:
+    """When the roll corrects a pupil's first day ({pupil id: (old on_roll_from, new)}),
+    the spell that started on the old first day starts on the new one, so that the pupil
+    is in a group on every day on roll. A spell that would then end before it starts is
+    left alone (the pupil's later groups already hold those days). Two queries."""
+    if not moved_from:
+        return 0
+    spells = GroupMembership.objects.filter(school=school, pupil_id__in=list(moved_from))
+    changed = []
+    for spell in spells:
+        old, new = moved_from[spell.pupil_id]
+        if spell.starts == old and (spell.ends is None or new <= spell.ends):
+            spell.starts = new
+            changed.append(spell)
+    GroupMembership.objects.bulk_update(changed, ["starts"])
+    return len(changed)

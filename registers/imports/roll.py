@@ -9,7 +9,13 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from ..groups import GroupMove, MoveRefused, first_spells, group_moves
+from ..groups import (
+    GroupMove,
+    MoveRefused,
+    first_spells,
+    first_spells_follow_roll,
+    group_moves,
+)
 from ..models import (
     Pupil,
     RegistrationGroup,
@@ -175,10 +181,11 @@ def _write_roll(
     to_create, to_update, unchanged = [], [], 0
     moves: list[GroupMove] = []
     rows_of: dict[int, int] = {}
+    first_days: dict[int, tuple[date, date]] = {}
     for row, values in parsed:
         pupil = existing.get(values["upn"]) or Pupil(school=school, upn=values["upn"])
         before = _roll_values(pupil)
-        group_before = pupil.registration_group_id
+        group_before, first_day_before = pupil.registration_group_id, pupil.on_roll_from
         for name in ROLL_FIELDS:
             setattr(pupil, name, values[name])
         name = values["registration_group"]
@@ -194,6 +201,8 @@ def _write_roll(
         except ValidationError as exc:
             row.model_errors(exc, ROLL_MODEL_COLUMNS)
             continue
+        if pupil.pk is not None and pupil.on_roll_from != first_day_before:
+            first_days[pupil.pk] = (first_day_before, pupil.on_roll_from)
         if pupil.pk is not None and pupil.registration_group_id != group_before:
             # A pupil not yet on roll has no past to keep: the change starts on day one.
             moves.append(
@@ -209,6 +218,9 @@ def _write_roll(
     # Model checks can still refuse a row; nothing has been written but the groups,
     # which roll back with the transaction.
     refuse_if(errors)
+    # A corrected first day moves the first group's start with it, before any move is
+    # dated against that start.
+    first_spells_follow_roll(school=school, moved_from=first_days)
     try:
         moved = group_moves(school=school, moves=moves)
     except MoveRefused as exc:

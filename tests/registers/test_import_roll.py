@@ -433,3 +433,11 @@ def test_moving_many_pupils_costs_the_same_queries_as_moving_a_few(school):
 
     # Each moves its pupils to a group the import creates.
     assert queries_to_move(range(200, 240), "3B") == queries_to_move(range(1, 6), "3C")
+
+
+def test_a_corrected_first_day_on_roll_moves_the_first_groups_start_with_it(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2024-09-04")]))
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2024-09-02")]))
+
+    assert spells_of(1) == [("3A", D(2024, 9, 2), None)]
+    assert on_register(school, "3A", D(2024, 9, 2)) == {upn(1)}
