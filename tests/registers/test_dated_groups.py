@@ -20,6 +20,7 @@ from tests.factories import (
     PupilFactory,
     RegistrationGroupFactory,
     SessionFactory,
+    UserFactory,
     staff,
 )
 
@@ -362,3 +363,17 @@ def test_the_pupil_list_filters_by_the_group_on_the_day_asked_or_today(
     assert ids(registration_group=birch.pk, on_roll=TUE.isoformat()) == set()
     assert ids(registration_group=ash.pk) == {stayer.pk}  # today, after the move
     assert ids(registration_group=birch.pk) == {mover.pk}
+
+
+def test_the_admin_shows_a_pupils_dated_groups_and_cannot_change_the_latest_one(
+    client, school, ash, birch, mover
+):
+    move(school, mover, birch, MOVE)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    response = client.get(reverse("admin:registers_pupil_change", args=[mover.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ash 4" in html and "Birch 4" in html
+    assert 'name="registration_group"' not in html
