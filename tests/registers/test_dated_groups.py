@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from registers.groups import MoveRefused, group_move
 from registers.models import Amendment, GroupMembership, Mark, Role
 from registers.selectors import register_roll, register_statuses
+from registers.stats import code_rules
 from registers.stats_groups import summarise_by_group
 from registers.tenancy import school_scope, scopes_disabled
 from tests.factories import (
@@ -179,12 +180,15 @@ def test_the_new_groups_register_cannot_mark_the_pupil_before_the_move(
         assert not Mark.objects.filter(pupil=mover).exists()
 
 
-def test_figures_by_group_split_at_the_move(school, ash, birch, sessions, mover, stayer):
+def test_figures_by_group_split_at_the_move_in_one_query(
+    school, ash, birch, sessions, mover, stayer, django_assert_num_queries
+):
     mark_every_session(mover, sessions)
     mark_every_session(stayer, sessions)
     move(school, mover, birch, MOVE)
+    code_rules()  # reference data, read once per process
 
-    with school_scope(school):
+    with school_scope(school), django_assert_num_queries(1):
         by_group = summarise_by_group(school=school, start=MON, end=THU)
 
     assert by_group[ash.pk][mover.pk].possible == 4  # Monday and Tuesday
