@@ -436,9 +436,7 @@ def school_setup(
         return _setup(plan, today=today, close_marked_sessions=close_marked_sessions)
     except CalendarChangeRefused as exc:
         raise SetupRefused(exc.lines()) from exc
-    except ValidationError as exc:
-        if isinstance(exc, SetupRefused):
-            raise
+    except ValidationError as exc:  # e.g. a reason too long for an amendment
         raise SetupRefused(exc.messages) from exc
 
 

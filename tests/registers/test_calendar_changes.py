@@ -161,3 +161,16 @@ def test_a_term_shortened_over_marked_days_is_refused_the_same_way(school, pupil
     assert f"2025-07-22 AM {pupils[0].upn} /" in str(exc.value)
     with scopes_disabled():
         assert Session.objects.filter(school=school, date=D(2025, 7, 21)).count() == 2
+
+
+def test_a_reason_too_long_for_an_amendment_refuses_the_file_and_changes_nothing(
+    school, pupils, tmp_path
+):
+    marked_morning(school, pupils)
+
+    with pytest.raises(CommandError, match="at most"):
+        setup_school(write(tmp_path, CLOSED), "--close-marked-sessions", "x" * 1000)
+
+    with scopes_disabled():
+        assert not Closure.objects.filter(school=school, date=SNOW_DAY).exists()
+        assert set(Mark.objects.filter(school=school).values_list("code", flat=True)) == {"N"}
