@@ -57,6 +57,7 @@ from .marks import MarkWriter, attendance_patterns, pre_entered_marks, pupil_day
 from .people import (
     Demo,
     PhoneBook,
+    class_move,
     joiners_and_leaver,
     link_parent,
     make_classes,
@@ -171,6 +172,7 @@ def _school(demo: Demo, school, plan: DemoSchool, users, report, *, size, marks_
     # Pupils still free for a story; the parent login's children keep ordinary attendance.
     pool = [p for p in plans[:size] if p not in parents_children]
     joiners_and_leaver(demo, pool)
+    class_move(demo, pool, groups)
     picked = attendance_patterns(demo, plans, pool, size)
     contacts = save_roll(school, plans)
     if parents_children:

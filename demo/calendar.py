@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 from dateutil.easter import easter
 
+from registers.calendar_changes import sessions_generate
 from registers.models import (
     AcademicYear,
     Closure,
     School,
     Term,
 )
-from registers.services import sessions_generate
 
 # ---- Calendar ---------------------------------------------------------------------------
 

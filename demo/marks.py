@@ -142,7 +142,7 @@ def pupil_days(rng, plan: PupilPlan, days, sessions, trip: tuple[date, int] | No
             if am.code == "I":
                 ill_days_left = rng.choice(ILLNESS_SPELLS) - 1
             yield day, am, pm
-        elif trip and (day, plan.group.pk) == trip:
+        elif trip and (day, plan.group_on(day).pk) == trip:
             yield day, DayMark("V", note="Class trip to the science museum"), DayMark("V")
         else:
             am_session, pm_session = sessions[day]
@@ -182,7 +182,7 @@ class MarkWriter:
 
     def _row(self, plan: PupilPlan, session: Session, mark: DayMark) -> tuple:
         code, version, source = mark.code, 1, mark.source
-        recorded_by = self.teachers[plan.group.pk]
+        recorded_by = self.teachers[plan.group_on(session.date).pk]
         at = self._time(session.date, session.opens, 4)
         if source != Mark.Source.REGISTER:
             recorded_by, at = self.office, self._time(session.date, time(8, 20))

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from registers.models import (
     Contact,
+    GroupMembership,
     Mark,
     Membership,
     Pupil,
@@ -106,6 +107,36 @@ class PupilPlan:
     late_rate: float = 0.0  # share of mornings late
     # Days decided in advance (a holiday, an illness spell): date -> (AM, PM).
     fixed: dict[date, tuple[DayMark, DayMark]] = field(default_factory=dict)
+    # A pupil who changed class: in `earlier_group` until the day before `moved_on`.
+    earlier_group: RegistrationGroup | None = None
+    moved_on: date | None = None
+
+    def group_on(self, day: date) -> RegistrationGroup:
+        """The class the pupil was in that day (DESIGN.md §4: groups are dated)."""
+        if self.moved_on and day < self.moved_on:
+            return self.earlier_group
+        return self.group
+
+    def group_spells(self, school: School) -> list[GroupMembership]:
+        """The pupil's spells in their classes. A leaver of an earlier year has no class
+        now: their spell ends on their last day."""
+        ends = None if self.pupil.registration_group_id else self.pupil.on_roll_to
+        if not self.moved_on:
+            return [self._spell(school, self.group, self.pupil.on_roll_from, ends)]
+        return [
+            self._spell(
+                school,
+                self.earlier_group,
+                self.pupil.on_roll_from,
+                self.moved_on - timedelta(days=1),
+            ),
+            self._spell(school, self.group, self.moved_on, ends),
+        ]
+
+    def _spell(self, school, group, starts, ends) -> GroupMembership:
+        return GroupMembership(
+            school=school, pupil=self.pupil, group=group, starts=starts, ends=ends
+        )
 
 
 @dataclass
@@ -305,12 +336,31 @@ def joiners_and_leaver(demo: Demo, pool: list[PupilPlan]) -> None:
     pool.remove(leaver)
 
 
+def class_move(demo: Demo, pool: list[PupilPlan], groups: list[RegistrationGroup]) -> None:
+    """One pupil changed class three weeks into the year (to the other class of their
+    year group): the old class's registers before that day list them, the new one's
+    from it. They leave the pool of pupils with a story."""
+    start = english_terms(demo.start_year)[0].starts
+    moved_on = weekday_on_or_after(start + timedelta(days=21))
+    candidates = [p for p in pool if p.pupil.year_group != "R" and p.pupil.on_roll_from < start]
+    if not candidates:
+        return
+    mover = demo.rng.choice(candidates)
+    other = next(g for g in groups if g.year_group == mover.group.year_group and g != mover.group)
+    mover.earlier_group, mover.group, mover.moved_on = mover.group, other, moved_on
+    mover.pupil.registration_group = other
+    pool.remove(mover)
+
+
 def save_roll(school: School, plans: list[PupilPlan]) -> list[Contact]:
     for plan in plans:
         # Not full_clean, and not the foreign keys: each of those checks is a query per
         # pupil. The database checks them (and uniqueness) for the whole batch.
         plan.pupil.clean_fields(exclude=["school", "registration_group"])
     Pupil.objects.bulk_create([p.pupil for p in plans], batch_size=500)
+    GroupMembership.objects.bulk_create(
+        [spell for plan in plans for spell in plan.group_spells(school)], batch_size=1000
+    )
     contacts = [
         Contact(
             school=school,

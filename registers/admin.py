@@ -10,6 +10,7 @@ from .models import (
     AttendanceCode,
     Closure,
     Contact,
+    GroupMembership,
     Mark,
     Membership,
     Pupil,
@@ -79,11 +80,32 @@ class SchoolAdmin(admin.ModelAdmin):
     search_fields = ["name", "urn"]
 
 
+class GroupMembershipInline(admin.TabularInline):
+    """A pupil's dated groups, read-only: moves go through registers.groups.group_move
+    (import_roll --effective), which never rewrites the past."""
+
+    model = GroupMembership
+    extra = 0
+    can_delete = False
+    fields = ["group", "starts", "ends"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Pupil)
 class PupilAdmin(admin.ModelAdmin):
     list_display = ["upn", "legal_surname", "legal_forename", "year_group", "school"]
     list_filter = ["school", "year_group"]
     search_fields = ["upn", "legal_surname"]
+    # The latest group follows the dated spells below; editing it here would not move
+    # the pupil's registers.
+    readonly_fields = ["registration_group"]
+    inlines = [GroupMembershipInline]
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -21,6 +21,7 @@ from .models import (
     ROLES_REGISTER_ANY_GROUP,
     AbsenceReason,
     AttendanceCode,
+    GroupMembership,
     Mark,
     Period,
     Pupil,
@@ -175,25 +176,23 @@ def register_statuses(
 ) -> dict[tuple[int, int], RegisterStatus]:
     """Taken or not, and marked / on roll, for each (group id, session id) of one day.
 
-    Three queries whatever the number of groups, pupils or sessions.
+    Pupils count in the group they were in that day (DESIGN.md §4). Three queries
+    whatever the number of groups, pupils or sessions.
     """
     if not groups or not sessions:
         return {}
     day = sessions[0].date
-    roll = on_roll(school=school, day=day).filter(registration_group__in=groups)
+    spells = GroupMembership.objects.filter(
+        school=school, group__in=groups, pupil__in=on_roll(school=school, day=day)
+    ).covering(day)
     on_roll_counts = dict(
-        roll.order_by()
-        .values_list("registration_group")
-        .annotate(n=Count("pk"))
-        .values_list("registration_group", "n")
+        spells.order_by().values_list("group").annotate(n=Count("pk")).values_list("group", "n")
     )
     marked_counts = {
         (group_id, session_id): n
-        for group_id, session_id, n in Mark.objects.filter(
-            school=school, session__in=sessions, pupil__in=roll
-        )
+        for group_id, session_id, n in spells.filter(pupil__marks__session__in=sessions)
         .order_by()
-        .values_list("pupil__registration_group", "session")
+        .values_list("group", "pupil__marks__session")
         .annotate(n=Count("pk"))
     }
     registers = {
@@ -350,11 +349,20 @@ def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, M
     }
 
 
+def register_roll(*, school: School, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
+    """The pupils of a group's register on a day: on roll that day and in the group that
+    day (DESIGN.md §4: a past register lists who was in it then; a move starts on its
+    date). Every "pupils of this group on this day" goes through here. One query when
+    evaluated."""
+    members = GroupMembership.objects.filter(school=school, group=group).covering(day)
+    return on_roll(school=school, day=day).filter(pk__in=members.values("pupil"))
+
+
 def register_lines(
     *, school: School, group: RegistrationGroup, session: Session, can_change_pre_entered: bool
 ) -> list[RegisterLine]:
     """Pupils on roll in the group that day, by surname, each with any saved mark."""
-    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
+    pupils = list(register_roll(school=school, group=group, day=session.date))
     pupils.sort(key=lambda p: (p.surname.casefold(), p.forename.casefold(), p.pk))
     marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
     return [_line(p, marks.get(p.pk), can_change_pre_entered) for p in pupils]

@@ -4,7 +4,7 @@ every change is audited (DESIGN.md §5) and no save half-happens."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,12 +18,10 @@ from .models import (
     Period,
     Pupil,
     Register,
-    RegisterTimes,
     RegistrationGroup,
     School,
     Session,
 )
-from .schooldays import planned_school_days
 from .stats import code_rules
 
 PRESENT_CODE = {Period.AM: "/", Period.PM: "\\"}
@@ -33,47 +31,6 @@ MAX_MINUTES_LATE = 600
 # Lengths of the free text a person writes on a mark and on an amendment.
 MAX_NOTE = Mark._meta.get_field("note").max_length
 MAX_AMENDMENT_REASON = Amendment._meta.get_field("reason").max_length
-
-
-# ---- Sessions ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def sessions_generate(*, school: School, start: date | None = None, end: date | None = None) -> int:
-    """Create the AM/PM sessions of every school day in the calendar (idempotent).
-
-    Sessions on days that have stopped being school days are removed only if no mark
-    stands on them: marks are legal records and keep their session.
-    """
-    times = {t.period: t for t in RegisterTimes.objects.filter(school=school)}
-    missing = [p for p in Period.values if p not in times]
-    if missing:
-        raise ValidationError(f"{school} has no register times for {', '.join(missing)}.")
-    days = planned_school_days(school=school, start=start, end=end)
-    existing = set(
-        Session.objects.filter(school=school, date__in=days).values_list("date", "period")
-    )
-    new = [
-        Session(
-            school=school,
-            date=day,
-            period=period,
-            opens=times[period].opens,
-            late_after=times[period].late_after,
-            closes=times[period].closes,
-        )
-        for day in days
-        for period in Period.values
-        if (day, period) not in existing
-    ]
-    Session.objects.bulk_create(new, batch_size=1000)
-    stale = Session.objects.filter(school=school, marks__isnull=True).exclude(date__in=days)
-    if start:
-        stale = stale.filter(date__gte=start)
-    if end:
-        stale = stale.filter(date__lte=end)
-    stale.delete()
-    return len(new)
 
 
 # ---- Late arrivals ------------------------------------------------------------------

@@ -8,8 +8,11 @@ first: a bad file changes nothing and every problem is named by its key
 Re-running with the same school slug updates the school; school keys the file leaves
 out (and a missing [trust] table) keep what is saved. The file describes whole
 academic years: terms and closures of the years it covers that are not in the file are
-removed (other years are left alone), and sessions follow the calendar, except that a
-session with marks is never removed (marks are legal records).
+removed (other years are left alone), and sessions follow the calendar
+(`registers.calendar_changes`). A change that would take a day with marks out of the
+calendar (a closure added afterwards) is refused whole, listing the marks, unless
+`close_marked_sessions` gives the reason to close those days in full: their marks are
+amended to # by the system and the days stop counting (DESIGN.md §4).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from .calendar_changes import CalendarChangeRefused, sessions_generate
 from .models import (
     AcademicYear,
     Closure,
@@ -39,7 +43,6 @@ from .models import (
 )
 from .schooldays import academic_year_bounds
 from .selectors import local_today
-from .services import sessions_generate
 from .tenancy import school_scope
 from .validation import date_problem
 
@@ -444,12 +447,25 @@ def _closure_kind(reason: str) -> str:
 # ---- Writing ----------------------------------------------------------------------------
 
 
-def school_setup(*, config: Mapping, today: date | None = None) -> SchoolSetUp:
+def school_setup(
+    *, config: Mapping, today: date | None = None, close_marked_sessions: str = ""
+) -> SchoolSetUp:
     """Create or update a school from a parsed setup file (a dict shaped like the TOML).
 
     Sessions from `today` (default: the school's local date) on take new register times.
+    Raises SetupRefused (nothing changed) for a bad file, or for a calendar change that
+    touches marks when `close_marked_sessions` (the reason) is not given.
     """
     plan = check_setup(config)
+    try:
+        return _setup(plan, today=today, close_marked_sessions=close_marked_sessions)
+    except CalendarChangeRefused as exc:
+        raise SetupRefused(exc.lines()) from exc
+    except ValidationError as exc:  # e.g. a reason too long for an amendment
+        raise SetupRefused(exc.messages) from exc
+
+
+def _setup(plan: SetupPlan, *, today, close_marked_sessions: str) -> SchoolSetUp:
     with transaction.atomic():
         trust, trust_line = _save_trust(plan)
         school, created, school_line = _save_school(plan, trust)
@@ -459,12 +475,12 @@ def school_setup(*, config: Mapping, today: date | None = None) -> SchoolSetUp:
         with school_scope(school):
             done.lines += _save_times(school, plan, today or local_today(school))
             done.lines += _save_calendar(school, plan)
-            done.lines += _save_sessions(school, plan)
+            done.lines += _save_sessions(school, plan, close_marked_sessions)
     return done
 
 
-def school_setup_from_file(*, path: str | Path) -> SchoolSetUp:
-    return school_setup(config=read_setup_file(path))
+def school_setup_from_file(*, path: str | Path, close_marked_sessions: str = "") -> SchoolSetUp:
+    return school_setup(config=read_setup_file(path), close_marked_sessions=close_marked_sessions)
 
 
 def _upsert(model, *, lookup: dict, values: dict):
@@ -589,8 +605,20 @@ def _covered(plan: SetupPlan) -> tuple[date, date]:
     return years[0][0], years[-1][1]
 
 
-def _save_sessions(school: School, plan: SetupPlan) -> list[str]:
+def _save_sessions(school: School, plan: SetupPlan, close_marked_sessions: str) -> list[str]:
     start, end = _covered(plan)
-    created = sessions_generate(school=school, start=start, end=end)
+    done = sessions_generate(
+        school=school, start=start, end=end, close_marked_sessions=close_marked_sessions
+    )
     total = Session.objects.filter(school=school, date__range=(start, end)).count()
-    return [f"Sessions {start} to {end}: {created} new, {total} in all."]
+    lines = [
+        f"Sessions {start} to {end}: {done.created} new, {done.removed} removed, {total} in all."
+    ]
+    if done.closed_days:
+        days = ", ".join(f"{d:%Y-%m-%d}" for d in done.closed_days)
+        lines.append(
+            f"Closed after marks were taken: {days}. {done.amended} mark(s) amended to # "
+            f"and {done.closed_marks_added} added, by the system, with the reason "
+            f"“{' '.join(close_marked_sessions.split())}”; these days no longer count."
+        )
+    return lines

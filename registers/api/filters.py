@@ -2,8 +2,8 @@
 
 import django_filters
 
-from ..models import Pupil, RegistrationGroup, YearGroup
-from ..selectors import name_or_upn_matches
+from ..models import GroupMembership, Pupil, RegistrationGroup, YearGroup
+from ..selectors import local_today, name_or_upn_matches
 from ..stats import on_roll
 from ..validation import validate_plausible_date
 
@@ -15,7 +15,11 @@ def _school_groups(request):
 
 
 class PupilFilter(django_filters.FilterSet):
-    registration_group = django_filters.ModelChoiceFilter(queryset=_school_groups)
+    registration_group = django_filters.ModelChoiceFilter(
+        queryset=_school_groups,
+        method="filter_registration_group",
+        label="In this registration group on the on_roll day (default: today)",
+    )
     year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)
     on_roll = django_filters.DateFilter(
         method="filter_on_roll",
@@ -29,6 +33,12 @@ class PupilFilter(django_filters.FilterSet):
     class Meta:
         model = Pupil
         fields = ["registration_group", "year_group", "on_roll", "search"]
+
+    def filter_registration_group(self, queryset, name, group):
+        # The group as dated (DESIGN.md §4): on the day asked about, else today.
+        day = self.form.cleaned_data.get("on_roll") or local_today(self.request.school)
+        members = GroupMembership.objects.filter(school=self.request.school, group=group)
+        return queryset.filter(pk__in=members.covering(day).values("pupil"))
 
     def filter_on_roll(self, queryset, name, day):
         return queryset.filter(pk__in=on_roll(school=self.request.school, day=day))

@@ -3,19 +3,30 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from ..models import Contact, Mark, Pupil, Register, RegistrationGroup, School, Session
-from ..selectors import register_taken, session_marks
+from ..models import (
+    Contact,
+    GroupMembership,
+    Mark,
+    Pupil,
+    Register,
+    RegistrationGroup,
+    School,
+    Session,
+)
+from ..selectors import local_today, register_roll, register_taken, session_marks
 from ..stats import on_roll
 from .permissions import sees_all_pupils, sees_contacts
 
 
 def pupils_visible(*, school: School, user, roles) -> QuerySet[Pupil]:
-    """All the school's pupils, or for a teacher only those of their own groups."""
+    """All the school's pupils, or for a teacher only those in their own groups today."""
     pupils = Pupil.objects.filter(school=school).select_related("registration_group")
     if not sees_all_pupils(roles):
-        pupils = pupils.filter(registration_group__teachers=user)
+        # In one of their groups today, as dated (a move to come has not happened yet).
+        theirs = GroupMembership.objects.filter(school=school, group__teachers=user)
+        pupils = pupils.filter(pk__in=theirs.covering(local_today(school)).values("pupil"))
     return pupils
 
 
@@ -40,10 +51,17 @@ def sessions_between(*, school: School, start: date | None, end: date | None):
     return sessions.order_by("date", "period")
 
 
-def group_pupil_ids(*, school: School, group: RegistrationGroup) -> set[int]:
-    """Every pupil of the group, on roll or not: the service says which are off roll."""
+def group_pupil_ids(*, school: School, group: RegistrationGroup, day: date) -> set[int]:
+    """The pupils this register may mark: those in the group on that day; and, so that
+    the service can say "not on roll" rather than "not of this register", those of the
+    group who are not on roll that day. A pupil on roll in another group that day (moved
+    in later, or out earlier) is not on this register. One query."""
+    spells = GroupMembership.objects.filter(school=school, group=group)
+    off_roll = ~Q(pupil__in=on_roll(school=school, day=day))
     return set(
-        Pupil.objects.filter(school=school, registration_group=group).values_list("pk", flat=True)
+        spells.filter(Q(pk__in=spells.covering(day).values("pk")) | off_roll).values_list(
+            "pupil_id", flat=True
+        )
     )
 
 
@@ -62,8 +80,8 @@ class RegisterView:
 
 
 def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
-    """The pupils of a group on roll on the session's day, each with their mark or None."""
-    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
+    """The pupils in the group and on roll on the session's day, each with their mark."""
+    pupils = list(register_roll(school=school, group=group, day=session.date))
     marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
     return RegisterView(
         session=session,

@@ -358,7 +358,9 @@ class RegisterDetail(SchoolAPIView):
                 role=register_selectors.acting_role(roles=request.roles, teaches_group=teaches),
                 source=Mark.Source.API,
                 registration_group=group,
-                allowed_pupil_ids=selectors.group_pupil_ids(school=school, group=group),
+                allowed_pupil_ids=selectors.group_pupil_ids(
+                    school=school, group=group, day=session.date
+                ),
                 can_change_pre_entered=takes_any_register(request.roles),
             )
         except RegisterConflict as conflict:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ..groups import (
+    GroupMove,
+    MoveRefused,
+    first_spells,
+    first_spells_follow_roll,
+    group_moves,
+)
 from ..models import (
     Pupil,
     RegistrationGroup,
     School,
 )
+from ..selectors import local_today
 from ..tenancy import school_scope
 from .common import (
     BATCH_SIZE,
@@ -71,6 +80,9 @@ class RollImported:
     updated: int
     unchanged: int
     groups_created: list[str]
+    # Pupils whose registration group changed, and the date the change took effect.
+    moved: int = 0
+    effective: date | None = None
 
 
 ROLL_FIELDS = (
@@ -121,11 +133,19 @@ def _roll_row(row: Row) -> dict:
     return values
 
 
-def roll_import(*, school: School, rows: Table | Iterable[Mapping]) -> RollImported:
+def roll_import(
+    *, school: School, rows: Table | Iterable[Mapping], effective: date | None = None
+) -> RollImported:
     """Add or update pupils by UPN, creating registration groups that are new.
 
     Pupils not in the file are left as they are (leavers get an on_roll_to date, they
-    are never removed). Preferred names are kept: the file has the legal names.
+    are never removed, and keep the groups they were in). Preferred names are kept: the
+    file has the legal names.
+
+    Registration groups are dated (DESIGN.md §4, §9): a new pupil's first group starts on
+    their on_roll_from; a changed group takes effect on `effective` (default: today at
+    the school), or on the pupil's on_roll_from if that is later, and never rewrites
+    the past: a change dated before the pupil's current group started refuses the file.
     """
     table = as_table(rows)
     check_columns(table, ROLL_COLUMNS)
@@ -140,21 +160,32 @@ def roll_import(*, school: School, rows: Table | Iterable[Mapping]) -> RollImpor
     with school_scope(school):
         try:
             with transaction.atomic():
-                return _write_roll(school=school, parsed=parsed, errors=errors)
+                return _write_roll(
+                    school=school,
+                    parsed=parsed,
+                    errors=errors,
+                    effective=effective or local_today(school),
+                )
         except IntegrityError as exc:
             raise ImportRefused(
                 [RowError(None, "The roll changed while importing; run the import again.")]
             ) from exc
 
 
-def _write_roll(*, school: School, parsed: list[tuple[Row, dict]], errors) -> RollImported:
+def _write_roll(
+    *, school: School, parsed: list[tuple[Row, dict]], errors, effective: date
+) -> RollImported:
     groups = {g.name: g for g in RegistrationGroup.objects.filter(school=school)}
     new_groups = _new_groups(school=school, parsed=[v for _, v in parsed], existing=groups)
     existing = {p.upn: p for p in Pupil.objects.filter(school=school)}
     to_create, to_update, unchanged = [], [], 0
+    moves: list[GroupMove] = []
+    rows_of: dict[int, int] = {}
+    first_days: dict[int, tuple[date, date]] = {}
     for row, values in parsed:
         pupil = existing.get(values["upn"]) or Pupil(school=school, upn=values["upn"])
         before = _roll_values(pupil)
+        group_before, first_day_before = pupil.registration_group_id, pupil.on_roll_from
         for name in ROLL_FIELDS:
             setattr(pupil, name, values[name])
         name = values["registration_group"]
@@ -170,6 +201,14 @@ def _write_roll(*, school: School, parsed: list[tuple[Row, dict]], errors) -> Ro
         except ValidationError as exc:
             row.model_errors(exc, ROLL_MODEL_COLUMNS)
             continue
+        if pupil.pk is not None and pupil.on_roll_from != first_day_before:
+            first_days[pupil.pk] = (first_day_before, pupil.on_roll_from)
+        if pupil.pk is not None and pupil.registration_group_id != group_before:
+            # A pupil not yet on roll has no past to keep: the change starts on day one.
+            moves.append(
+                GroupMove(pupil, pupil.registration_group, max(effective, pupil.on_roll_from))
+            )
+            rows_of[pupil.pk] = row.number
         if pupil.pk is None:
             to_create.append(pupil)
         elif _roll_values(pupil) == before:
@@ -179,15 +218,36 @@ def _write_roll(*, school: School, parsed: list[tuple[Row, dict]], errors) -> Ro
     # Model checks can still refuse a row; nothing has been written but the groups,
     # which roll back with the transaction.
     refuse_if(errors)
+    # A corrected first day moves the first group's start with it, before any move is
+    # dated against that start.
+    first_spells_follow_roll(school=school, moved_from=first_days)
+    try:
+        moved = group_moves(school=school, moves=moves)
+    except MoveRefused as exc:
+        raise ImportRefused(
+            [RowError(rows_of[pid], message) for pid, message in exc.problems.items()]
+        ) from exc
     Pupil.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     Pupil.objects.bulk_update(
         to_update, [*ROLL_FIELDS, "registration_group"], batch_size=BATCH_SIZE
     )
+    # bulk_create gives ids on PostgreSQL and SQLite; read them back on any other database.
+    if any(p.pk is None for p in to_create):
+        ids = dict(
+            Pupil.objects.filter(school=school, upn__in=[p.upn for p in to_create]).values_list(
+                "upn", "pk"
+            )
+        )
+        for pupil in to_create:
+            pupil.pk = ids[pupil.upn]
+    first_spells(school=school, pupils=to_create)
     return RollImported(
         created=len(to_create),
         updated=len(to_update),
         unchanged=unchanged,
         groups_created=sorted(new_groups),
+        moved=moved.moved,
+        effective=effective,
     )
 
 

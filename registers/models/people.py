@@ -60,6 +60,9 @@ class Pupil(models.Model):
     date_of_birth = models.DateField()
     gender = models.CharField(max_length=1, choices=Gender.choices)
     year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    # The pupil's latest group, kept by registers.groups (group_move, the roll import),
+    # for lists and letters ("class 4B"). Anything about a day (a register, who may be
+    # marked on it, figures by group) reads the dated spells, GroupMembership (§4).
     registration_group = models.ForeignKey(
         RegistrationGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="pupils"
     )

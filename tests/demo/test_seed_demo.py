@@ -18,6 +18,7 @@ from demo import data as demo
 from registers import stats
 from registers.models import (
     Contact,
+    GroupMembership,
     Mark,
     Pupil,
     Register,
@@ -27,6 +28,8 @@ from registers.models import (
     Session,
     validate_upn,
 )
+from registers.selectors import register_roll
+from registers.stats_groups import summarise_by_group
 from registers.tenancy import roles_at, school_scope
 
 TODAY = dt.date(2026, 11, 20)  # a Friday of the autumn term
@@ -171,6 +174,27 @@ class TestTheDemo:
         assert 85 <= whole_school.attendance_pct <= 98
         assert whole_school.lates > 0
         assert {"I", "M", "O", "N", "G", "L", "V"} <= set(whole_school.codes)
+
+    def test_one_pupil_changed_class_and_each_class_register_lists_them_on_its_days(
+        self, printed, db
+    ):
+        heelands = school("heelands")
+        with school_scope(heelands):
+            earlier = GroupMembership.objects.select_related("pupil", "group").get(
+                school=heelands, ends__isnull=False, pupil__registration_group__isnull=False
+            )
+            pupil, moved_on = earlier.pupil, earlier.ends + dt.timedelta(days=1)
+            now = GroupMembership.objects.get(pupil=pupil, starts=moved_on)
+            before = Session.objects.filter(school=heelands, date__lt=moved_on).latest("date")
+            assert pupil in register_roll(school=heelands, group=earlier.group, day=before.date)
+            assert pupil not in register_roll(school=heelands, group=now.group, day=before.date)
+            assert pupil in register_roll(school=heelands, group=now.group, day=moved_on)
+            by_group = summarise_by_group(
+                school=heelands, start=dt.date(2026, 9, 1), end=YESTERDAY, pupils=[pupil]
+            )
+        assert pupil.registration_group == now.group != earlier.group
+        assert by_group[earlier.group.pk][pupil.pk].possible > 0
+        assert by_group[now.group.pk][pupil.pk].possible > 0
 
     def test_running_again_changes_nothing_and_prints_the_logins(self, printed, db):
         before = (Pupil.objects.count(), Mark.objects.count(), get_user_model().objects.count())

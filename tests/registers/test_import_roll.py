@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registers.imports import ROLL_COLUMNS, ImportRefused, roll_import
-from registers.models import Pupil, RegistrationGroup, build_upn
+from registers.models import GroupMembership, Pupil, RegistrationGroup, build_upn
+from registers.selectors import local_today, register_roll
+from registers.tenancy import school_scope, scopes_disabled
 from tests.factories import PupilFactory, RegistrationGroupFactory, SchoolFactory
 
 D = dt.date
@@ -311,3 +313,131 @@ def test_queries_do_not_grow_with_the_number_of_pupils(school, tmp_path):
     small = queries_for(range(1, 6), "G")
     large = queries_for(range(100, 140), "H")
     assert large == small
+
+
+# ---- Registration groups are dated (DESIGN.md §4, §9 --effective) -------------------------
+
+
+def run_effective(school, path, effective):
+    out = io.StringIO()
+    call_command("import_roll", school.slug, str(path), "--effective", effective, stdout=out)
+    return out.getvalue()
+
+
+def spells_of(serial):
+    with scopes_disabled():
+        return [
+            (s.group.name, s.starts, s.ends)
+            for s in GroupMembership.objects.filter(pupil__upn=upn(serial)).order_by("starts")
+        ]
+
+
+def on_register(school, group_name, day):
+    with school_scope(school):
+        group = RegistrationGroup.objects.get(school=school, name=group_name)
+        return {p.upn for p in register_roll(school=school, group=group, day=day)}
+
+
+def test_a_new_pupils_first_group_starts_on_their_first_day_on_roll(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2024-01-08")]))
+    assert spells_of(1) == [("3A", D(2024, 1, 8), None)]
+
+
+def test_a_changed_group_takes_effect_today_by_default(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1)]))
+    output = run(school, write_csv(tmp_path, [pupil_row(1, registration_group="3B")]))
+
+    today = local_today(school)
+    assert spells_of(1) == [
+        ("3A", D(2021, 9, 1), today - dt.timedelta(days=1)),
+        ("3B", today, None),
+    ]
+    assert f"1 pupils changed registration group from {today:%Y-%m-%d}" in output
+
+
+def test_a_changed_group_takes_effect_on_the_effective_date_and_past_registers_keep_it(
+    school, tmp_path
+):
+    run(school, write_csv(tmp_path, [pupil_row(1), pupil_row(2)]))
+    run_effective(
+        school, write_csv(tmp_path, [pupil_row(1, registration_group="3B")]), "2024-10-01"
+    )
+
+    assert on_register(school, "3A", D(2024, 9, 30)) == {upn(1), upn(2)}
+    assert on_register(school, "3A", D(2024, 10, 1)) == {upn(2)}
+    assert on_register(school, "3B", D(2024, 9, 30)) == set()
+    assert on_register(school, "3B", D(2024, 10, 1)) == {upn(1)}
+
+
+def test_a_change_dated_before_the_current_group_started_refuses_the_file(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1), pupil_row(2)]))
+    run_effective(
+        school, write_csv(tmp_path, [pupil_row(1, registration_group="3B")]), "2024-10-01"
+    )
+    before = spells_of(1)
+
+    path = write_csv(
+        tmp_path,
+        [pupil_row(2, registration_group="3C"), pupil_row(1, registration_group="3C")],
+    )
+    with pytest.raises(CommandError) as exc:
+        run_effective(school, path, "2024-09-15")
+
+    assert "row 3:" in str(exc.value)
+    assert "in 3B from 2024-10-01" in str(exc.value)
+    assert spells_of(1) == before
+    assert spells_of(2) == [("3A", D(2021, 9, 1), None)]  # row 2 was fine, but not applied
+    with scopes_disabled():
+        assert not RegistrationGroup.objects.filter(school=school, name="3C").exists()
+
+
+def test_reimporting_the_same_groups_never_rewrites_the_past(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1)]))
+    path = write_csv(tmp_path, [pupil_row(1, registration_group="3B")])
+    run_effective(school, path, "2024-10-01")
+    output = run_effective(school, path, "2025-01-06")
+
+    assert "1 unchanged" in output
+    assert spells_of(1) == [("3A", D(2021, 9, 1), D(2024, 9, 30)), ("3B", D(2024, 10, 1), None)]
+
+
+def test_a_pupil_not_yet_on_roll_changes_group_from_their_first_day(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2025-01-06")]))
+    path = write_csv(tmp_path, [pupil_row(1, on_roll_from="2025-01-06", registration_group="3B")])
+    run_effective(school, path, "2024-12-02")
+    assert spells_of(1) == [("3B", D(2025, 1, 6), None)]
+
+
+def test_a_leaver_keeps_their_group_and_stays_on_its_past_registers(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1)]))
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_to="2024-12-20")]))
+
+    assert spells_of(1) == [("3A", D(2021, 9, 1), None)]
+    assert on_register(school, "3A", D(2024, 12, 20)) == {upn(1)}
+    assert on_register(school, "3A", D(2025, 1, 6)) == set()
+
+
+def test_an_unreadable_effective_date_is_a_usage_error(school, tmp_path):
+    with pytest.raises(CommandError, match="is not a date"):
+        run_effective(school, write_csv(tmp_path, [pupil_row(1)]), "2024-13-01")
+
+
+def test_moving_many_pupils_costs_the_same_queries_as_moving_a_few(school):
+    def queries_to_move(serials, to):
+        roll_import(school=school, rows=[pupil_row(n) for n in serials], effective=D(2024, 9, 2))
+        rows = [pupil_row(n, registration_group=to) for n in serials]
+        with CaptureQueriesContext(connection) as ctx:
+            done = roll_import(school=school, rows=rows, effective=D(2024, 10, 1))
+        assert done.moved == len(serials)
+        return len(ctx.captured_queries)
+
+    # Each moves its pupils to a group the import creates.
+    assert queries_to_move(range(200, 240), "3B") == queries_to_move(range(1, 6), "3C")
+
+
+def test_a_corrected_first_day_on_roll_moves_the_first_groups_start_with_it(school, tmp_path):
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2024-09-04")]))
+    run(school, write_csv(tmp_path, [pupil_row(1, on_roll_from="2024-09-02")]))
+
+    assert spells_of(1) == [("3A", D(2024, 9, 2), None)]
+    assert on_register(school, "3A", D(2024, 9, 2)) == {upn(1)}

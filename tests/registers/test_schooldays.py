@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from registers import schooldays
+from registers.calendar_changes import sessions_generate
 from registers.models import Closure, Session
-from registers.services import sessions_generate
 from tests.factories import AcademicYearFactory, TermFactory, school_calendar
 
 D = dt.date
@@ -57,7 +57,7 @@ def test_sessions_generated_for_each_school_day_with_the_schools_times(calendar_
 
 def test_generating_sessions_twice_creates_nothing_new(calendar_school):
     before = Session.objects.filter(school=calendar_school).count()
-    assert sessions_generate(school=calendar_school) == 0
+    assert sessions_generate(school=calendar_school).created == 0
     assert Session.objects.filter(school=calendar_school).count() == before
 
 
