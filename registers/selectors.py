@@ -7,11 +7,22 @@ the school, so that opening a register of 30 costs the same as one of 5.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -23,8 +34,10 @@ from .models import (
     AttendanceCode,
     Mark,
     Period,
+    PlannedEntry,
     Pupil,
     Register,
+    RegisterTimes,
     RegistrationGroup,
     Role,
     School,
@@ -33,8 +46,6 @@ from .models import (
 from .services import MINUTES_LATE_CODES, PRESENT_CODE, REASONLESS_CODES
 from .stats import on_roll
 
-# The morning register's view of "now" ends at noon; the office looks at PM after that.
-AFTERNOON_FROM = time(12, 0)
 # How far back "the school's most-used codes" look.
 POPULAR_CODES_DAYS = 42
 POPULAR_CODES_SHOWN = 3
@@ -102,8 +113,25 @@ def local_today(school: School) -> date:
     return local_now(school).date()
 
 
-def current_period(school: School) -> str:
-    return Period.AM if local_now(school).time() < AFTERNOON_FROM else Period.PM
+def current_period(school: School, *, sessions: dict[str, Session] | None = None) -> str:
+    """AM until the school's PM register opens (today's PM session, or the school's PM
+    register times), PM from then. `sessions`: today's sessions, when already read."""
+    now = local_now(school)
+    if sessions is None:
+        sessions = sessions_on(school=school, day=now.date())
+    pm = sessions.get(Period.PM)
+    if pm is not None:
+        opens = pm.opens
+    else:
+        opens = (
+            RegisterTimes.objects.filter(school=school, period=Period.PM)
+            .values_list("opens", flat=True)
+            .first()
+        )
+    if opens is None:
+        # No PM register at all: the day's only register is the morning's.
+        return Period.AM
+    return Period.AM if now.time() < opens else Period.PM
 
 
 def sessions_on(*, school: School, day: date) -> dict[str, Session]:
@@ -140,7 +168,40 @@ def registers_for(*, school: School, user, roles) -> list[RegistrationGroup]:
 
 
 def teaches(*, group: RegistrationGroup, user) -> bool:
+    taught = getattr(group, "taught_by_user", None)
+    if taught is not None:
+        return taught
     return group.teachers.filter(pk=user.pk).exists()
+
+
+def group_for(*, school: School, group_id: int, user) -> RegistrationGroup | None:
+    """The group, with whether `user` teaches it, in one query (None if not there)."""
+    teachers = RegistrationGroup.teachers.through.objects.filter(
+        registrationgroup_id=OuterRef("pk"), user_id=user.pk
+    )
+    return (
+        RegistrationGroup.objects.filter(school=school, pk=group_id)
+        .annotate(taught_by_user=Exists(teachers))
+        .first()
+    )
+
+
+# ---- Who is on a register -------------------------------------------------------------
+
+
+def register_roll(*, school: School, group, day: date) -> QuerySet[Pupil]:
+    """The pupils of a registration group (or of several: an iterable of groups) on roll
+    on `day`: THE answer to "who is in this group on this day". Each pupil carries
+    `register_group_id`, the group they are in on that day, for counting by group.
+
+    Today the group is the pupil's current one; dated membership plugs in here.
+    """
+    groups = [group] if isinstance(group, RegistrationGroup) else list(group)
+    return (
+        on_roll(school=school, day=day)
+        .filter(registration_group__in=groups)
+        .annotate(register_group_id=F("registration_group"))
+    )
 
 
 def acting_role(*, roles, teaches_group: bool) -> str:
@@ -163,7 +224,8 @@ class RegisterStatus:
 
     @property
     def taken(self) -> bool:
-        return self.register is not None
+        """Taken when every pupil on the register's roll that session has a mark."""
+        return self.on_roll > 0 and self.marked >= self.on_roll
 
     @property
     def unmarked(self) -> int:
@@ -180,21 +242,19 @@ def register_statuses(
     if not groups or not sessions:
         return {}
     day = sessions[0].date
-    roll = on_roll(school=school, day=day).filter(registration_group__in=groups)
+    roll = register_roll(school=school, group=groups, day=day)
     on_roll_counts = dict(
         roll.order_by()
-        .values_list("registration_group")
+        .values_list("register_group_id")
         .annotate(n=Count("pk"))
-        .values_list("registration_group", "n")
+        .values_list("register_group_id", "n")
     )
     marked_counts = {
         (group_id, session_id): n
-        for group_id, session_id, n in Mark.objects.filter(
-            school=school, session__in=sessions, pupil__in=roll
-        )
+        for group_id, session_id, n in roll.filter(marks__session__in=sessions)
         .order_by()
-        .values_list("pupil__registration_group", "session")
-        .annotate(n=Count("pk"))
+        .values_list("register_group_id", "marks__session")
+        .annotate(n=Count("marks"))
     }
     registers = {
         (r.registration_group_id, r.session_id): r
@@ -229,7 +289,8 @@ def my_registers(*, school: School, user, roles, day: date) -> list[GroupDay]:
 
 
 def outstanding(*, school: School, session: Session) -> tuple[list, list]:
-    """(not yet taken, taken) registers of a session; groups with nobody on roll are left out."""
+    """(not yet taken, taken) registers of a session; groups with nobody on roll are left
+    out. A register partly marked is not yet taken: it stays on the list to chase."""
     groups = list(
         RegistrationGroup.objects.filter(school=school)
         .order_by("name")
@@ -238,7 +299,10 @@ def outstanding(*, school: School, session: Session) -> tuple[list, list]:
     statuses = register_statuses(school=school, groups=groups, sessions=[session])
     rows = [statuses[(g.pk, session.pk)] for g in groups]
     not_taken = [r for r in rows if not r.taken and r.on_roll]
-    taken = sorted((r for r in rows if r.taken), key=lambda r: r.register.taken_at)
+    taken = sorted(
+        (r for r in rows if r.taken),
+        key=lambda r: (r.register is None, r.register.last_saved_at if r.register else 0),
+    )
     return not_taken, taken
 
 
@@ -257,6 +321,8 @@ class RegisterLine:
     pupil: Pupil
     mark: Mark | None
     can_change_pre_entered: bool
+    # What the office entered ahead for this session (not a mark yet).
+    planned: PlannedEntry | None = None
     code: str = ""
     arrival: str = ""
     minutes: str = ""
@@ -267,16 +333,34 @@ class RegisterLine:
     reason: str = ""
     reason_name: str = ""
     errors: list[str] = field(default_factory=list)
-    # Someone else's mark saved since this person opened the register.
+    # Someone else's mark saved, differently, since this person opened the register:
+    # what is saved now, and what this person entered (they choose per pupil).
     conflict: Mark | None = None
     conflicted: bool = False
+    mine: str = ""
+    resolve: str = ""
+    reason_posted: bool = True
     # The code select's options, with this line's code chosen (CodePicker.options_html).
     code_options: str = ""
 
     @property
+    def entered(self) -> Mark | PlannedEntry | None:
+        """What stands on the line before anyone takes it: the mark, or the plan."""
+        return self.mark or self.planned
+
+    @property
+    def pre_entered(self) -> bool:
+        return bool(self.entered and self.entered.is_pre_entered)
+
+    @property
     def locked(self) -> bool:
-        """A pre-entered mark (office, parent, leave) a teacher cannot change here."""
-        return bool(self.mark and self.mark.is_pre_entered and not self.can_change_pre_entered)
+        """A pre-entered mark or planned entry a teacher cannot change here."""
+        return self.pre_entered and not self.can_change_pre_entered
+
+    @property
+    def unmarked(self) -> bool:
+        """No mark saved yet (a planned entry becomes one when the register is saved)."""
+        return self.mark is None and self.planned is None
 
     @property
     def saved_code(self) -> str:
@@ -328,17 +412,78 @@ class RegisterLine:
         """Take a freshly read saved mark, keeping whatever the person entered."""
         self.mark = mark
         self.version = mark.version if mark else 0
-        if mark and not self.code:
-            self.code = mark.code_id
-            self.minutes = "" if mark.minutes_late is None else str(mark.minutes_late)
-            self.note = mark.note
-            self.reason = "" if mark.reason_id is None else str(mark.reason_id)
+        shown = mark or self.planned
+        if shown and not self.code:
+            self.code = shown.code_id
+            self.minutes = "" if shown.minutes_late is None else str(shown.minutes_late)
+            self.note = shown.note
+            self.reason = "" if shown.reason_id is None else str(shown.reason_id)
 
 
-def _line(pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool) -> RegisterLine:
-    line = RegisterLine(pupil=pupil, mark=None, can_change_pre_entered=can_change_pre_entered)
+def _line(
+    pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool, planned=None
+) -> RegisterLine:
+    line = RegisterLine(
+        pupil=pupil, mark=None, can_change_pre_entered=can_change_pre_entered, planned=planned
+    )
     line.show_saved(mark)
     return line
+
+
+_PLANNED_FIELDS = {
+    "planned_id": "plan__id",
+    "planned_code": "plan__code_id",
+    "planned_meaning": "plan__code__meaning",
+    "planned_reason_id": "plan__reason_id",
+    "planned_note": "plan__note",
+    "planned_source": "plan__source",
+    "planned_at": "plan__created_at",
+    "planned_by_id": "plan__created_by_id",
+    "planned_by_first": "plan__created_by__first_name",
+    "planned_by_last": "plan__created_by__last_name",
+    "planned_by_username": "plan__created_by__username",
+}
+
+
+def register_pupils(
+    *, school: School, group: RegistrationGroup, session: Session
+) -> list[tuple[Pupil, PlannedEntry | None]]:
+    """The register's roll (`register_roll`) by surname, each pupil with their planned
+    entry for the session if the office entered one. One query."""
+    rows = (
+        register_roll(school=school, group=group, day=session.date)
+        .annotate(
+            plan=FilteredRelation("planned_entries", condition=Q(planned_entries__session=session))
+        )
+        .annotate(**{name: F(path) for name, path in _PLANNED_FIELDS.items()})
+    )
+    pupils = [(p, _planned_entry(p, school=school, session=session)) for p in rows]
+    pupils.sort(key=lambda pp: (pp[0].surname.casefold(), pp[0].forename.casefold(), pp[0].pk))
+    return pupils
+
+
+def _planned_entry(pupil: Pupil, *, school: School, session: Session) -> PlannedEntry | None:
+    if pupil.planned_id is None:
+        return None
+    plan = PlannedEntry(
+        pk=pupil.planned_id,
+        school=school,
+        pupil=pupil,
+        session=session,
+        code=AttendanceCode(code=pupil.planned_code, meaning=pupil.planned_meaning),
+        reason_id=pupil.planned_reason_id,
+        note=pupil.planned_note,
+        source=pupil.planned_source,
+        created_at=pupil.planned_at,
+    )
+    if pupil.planned_by_id is not None:
+        plan.created_by = get_user_model()(
+            pk=pupil.planned_by_id,
+            first_name=pupil.planned_by_first,
+            last_name=pupil.planned_by_last,
+            username=pupil.planned_by_username,
+        )
+    return plan
 
 
 def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, Mark]:
@@ -351,13 +496,23 @@ def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, M
 
 
 def register_lines(
-    *, school: School, group: RegistrationGroup, session: Session, can_change_pre_entered: bool
+    *,
+    school: School,
+    group: RegistrationGroup,
+    session: Session,
+    can_change_pre_entered: bool,
+    with_marks: bool = True,
 ) -> list[RegisterLine]:
-    """Pupils on roll in the group that day, by surname, each with any saved mark."""
-    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
-    pupils.sort(key=lambda p: (p.surname.casefold(), p.forename.casefold(), p.pk))
-    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
-    return [_line(p, marks.get(p.pk), can_change_pre_entered) for p in pupils]
+    """The register's roll that day, by surname, each with any saved mark and planned
+    entry. Two queries; `with_marks=False` (a register being saved: the writer reads
+    the marks under lock) one."""
+    pupils = register_pupils(school=school, group=group, session=session)
+    marks = (
+        session_marks(school=school, session=session, pupil_ids=[p.pk for p, _ in pupils])
+        if with_marks
+        else {}
+    )
+    return [_line(p, marks.get(p.pk), can_change_pre_entered, plan) for p, plan in pupils]
 
 
 def register_taken(*, school: School, group: RegistrationGroup, session: Session):
