@@ -5,9 +5,17 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from ..models import Contact, Mark, Pupil, Register, RegistrationGroup, School, Session
-from ..selectors import register_taken, session_marks
-from ..stats import on_roll
+from ..models import (
+    Contact,
+    Mark,
+    PlannedEntry,
+    Pupil,
+    Register,
+    RegistrationGroup,
+    School,
+    Session,
+)
+from ..selectors import register_pupils, register_taken, session_marks
 from .permissions import sees_all_pupils, sees_contacts
 
 
@@ -51,6 +59,7 @@ def group_pupil_ids(*, school: School, group: RegistrationGroup) -> set[int]:
 class RegisterLine:
     pupil: Pupil
     mark: Mark | None
+    planned: PlannedEntry | None = None
 
 
 @dataclass
@@ -62,12 +71,13 @@ class RegisterView:
 
 
 def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
-    """The pupils of a group on roll on the session's day, each with their mark or None."""
-    pupils = list(on_roll(school=school, day=session.date).filter(registration_group=group))
-    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
+    """The register's roll on the session's day (`selectors.register_roll`), each pupil
+    with their mark or None, and the office's planned entry if there is one."""
+    pupils = register_pupils(school=school, group=group, session=session)
+    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p, _ in pupils])
     return RegisterView(
         session=session,
         group=group,
         register=register_taken(school=school, group=group, session=session),
-        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
+        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk), planned=plan) for p, plan in pupils],
     )

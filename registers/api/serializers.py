@@ -198,9 +198,25 @@ class RegisterPupilSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PlannedSerializer(serializers.Serializer):
+    code = serializers.CharField(source="code_id")
+    note = serializers.CharField()
+    source = serializers.CharField()
+    recorded_by = serializers.SerializerMethodField()
+    recorded_at = serializers.DateTimeField(source="created_at")
+
+    def get_recorded_by(self, plan) -> str | None:
+        return person_name(plan.created_by)
+
+
 class RegisterLineSerializer(serializers.Serializer):
     pupil = RegisterPupilSerializer()
     mark = MarkSerializer(allow_null=True)
+    planned = PlannedSerializer(
+        allow_null=True,
+        help_text="Entered ahead by the office for this session: becomes a mark (source "
+        "kept) when the register is saved or the session closes.",
+    )
 
 
 class RegisterTakenSerializer(serializers.Serializer):
@@ -243,7 +259,10 @@ class RegisterSavedSerializer(RegisterSerializer):
 
 class ConflictLineSerializer(serializers.Serializer):
     pupil = serializers.IntegerField()
-    mark = MarkSerializer(allow_null=True, help_text="The mark as saved now.")
+    yours = serializers.CharField(allow_null=True, help_text="The code you sent.")
+    mark = MarkSerializer(
+        allow_null=True, help_text="The mark as saved now: code, who saved it and when."
+    )
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from .. import selectors as register_selectors
 from .. import stats
 from ..models import AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
 from ..schooldays import academic_year_start
-from ..services import RegisterConflict, marks_save
+from ..services import RegisterConflict, marks_write
 from . import selectors
 from .filters import PupilFilter
 from .permissions import (
@@ -317,11 +317,11 @@ class RegisterDetail(SchoolAPIView):
         serializer = RegisterSaveSerializer(data=request.data, context={"session": session})
         serializer.is_valid(raise_exception=True)
         try:
-            result = marks_save(
+            result = marks_write(
                 school=school,
                 session=session,
                 entries=serializer.entries(),
-                user=request.user,
+                actor=request.user,
                 role=register_selectors.acting_role(roles=request.roles, teaches_group=teaches),
                 source=Mark.Source.API,
                 registration_group=group,
@@ -343,9 +343,17 @@ class RegisterDetail(SchoolAPIView):
             school=request.school, session=session, pupil_ids=pupil_ids
         )
         data = {
-            "detail": "Someone else saved marks for these pupils since you read the register. "
-            "Nothing was saved.",
-            "conflicts": [{"pupil": pid, "mark": marks.get(pid)} for pid in pupil_ids],
+            "detail": "Someone else saved these pupils' marks differently since you read the "
+            "register. Nothing was saved: for each, send yours again with the version now "
+            "saved (and a reason), or leave it out to keep the saved mark.",
+            "conflicts": [
+                {
+                    "pupil": c.pupil_id,
+                    "yours": c.mine.code if c.mine else None,
+                    "mark": marks.get(c.pupil_id),
+                }
+                for c in conflict.conflicts
+            ],
         }
         return Response(ConflictSerializer(data).data, status=status.HTTP_409_CONFLICT)
 

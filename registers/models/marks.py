@@ -95,7 +95,7 @@ class Mark(models.Model):
     # Entered in advance (the office, a parent's report, approved leave) before the
     # register closed: stands on the teacher's register, locked for them, whatever the
     # channel (page, API) it came through. Set by the mark writer.
-    pre_entered = models.BooleanField(default=False)
+    pre_entered = models.BooleanField(default=False, db_default=False)
 
     objects = tenant_manager(models.Manager.from_queryset(MarkQuerySet))
 
