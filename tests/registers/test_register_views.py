@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -612,9 +611,7 @@ def test_the_second_person_to_save_is_told_and_loses_nothing(
     assert [line.pupil for line in late.context["conflicts"]] == [pupils[1]]
     html = late.content.decode()
     saved_at = timezone.localtime(Mark.objects.get(pupil=pupils[1]).recorded_at, LONDON)
-    assert (
-        f"Ada Lovelace saved / (Present (morning)) on {saved_at:%a %-d %b %Y at %H:%M}" in html
-    )
+    assert f"Ada Lovelace saved / (Present (morning)) on {saved_at:%a %-d %b %Y at %H:%M}" in html
     assert "you entered N" in html
     assert selected_code(late, pupils[1]) == "N"  # the office's own entry is still there
     assert set(Mark.objects.values_list("code_id", "version")) == {("/", 1)}
