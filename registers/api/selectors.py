@@ -69,6 +69,15 @@ class RegisterView:
     register: Register | None
     lines: list[RegisterLine]
 
+    @property
+    def marked(self) -> int:
+        return sum(1 for line in self.lines if line.mark is not None)
+
+    @property
+    def complete(self) -> bool:
+        """Taken: every pupil on the register's roll that session has a mark."""
+        return bool(self.lines) and self.marked == len(self.lines)
+
 
 def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
     """The register's roll on the session's day (`selectors.register_roll`), each pupil

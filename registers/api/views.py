@@ -333,7 +333,8 @@ class RegisterDetail(SchoolAPIView):
         except DjangoValidationError as exc:
             raise ValidationError({"marks": service_errors(exc)}) from exc
         view = selectors.register_view(school=school, group=group, session=session)
-        return Response(RegisterSavedSerializer({**vars(view), "saved": result}).data)
+        saved = {**vars(view), "marked": view.marked, "complete": view.complete, "saved": result}
+        return Response(RegisterSavedSerializer(saved).data)
 
     def _conflict(self, request, session, conflict: RegisterConflict) -> Response:
         pupil_ids = [c.pupil_id for c in conflict.conflicts]

@@ -338,3 +338,44 @@ def test_compulsory_school_age_starts_on_the_prescribed_day_after_the_fifth_birt
 )
 def test_compulsory_school_age_ends_on_the_last_friday_of_june_of_the_year_they_turn_16(born, ends):
     assert compulsory_school_age_ends(born) == ends
+
+
+@pytest.mark.parametrize("source", ["page", "api", "office"])
+def test_minutes_late_out_of_range_have_the_same_message_everywhere(
+    client, tmp_path, calendar_school, group, teacher, office, source
+):
+    pupil = pupil_of(group)
+    messages = refusal(
+        source,
+        client=client,
+        tmp_path=tmp_path,
+        teacher=teacher,
+        office=office,
+        group=group,
+        pupil=pupil,
+        code="L",
+        minutes="601",
+    )
+    assert messages == ["Minutes late must be between 0 and 600."]
+
+
+def test_the_api_says_a_register_is_complete_only_when_every_pupil_has_a_mark(
+    calendar_school, group, teacher
+):
+    first, second = pupil_of(group), pupil_of(group)
+    api = APIClient()
+    api.force_login(teacher)
+    path = reverse(
+        "api:register",
+        kwargs={
+            "school_slug": calendar_school.slug,
+            "group_id": group.pk,
+            "day": MONDAY.isoformat(),
+            "period": "AM",
+        },
+    )
+
+    partly = api.put(path, {"marks": [{"pupil": first.pk, "code": "/"}]}, format="json")
+    assert (partly.data["marked"], partly.data["complete"]) == (1, False)
+    fully = api.put(path, {"marks": [{"pupil": second.pk, "code": "/"}]}, format="json")
+    assert (fully.data["marked"], fully.data["complete"]) == (2, True)
