@@ -316,6 +316,8 @@ class RegisterDetail(SchoolAPIView):
         school = request.school
         serializer = RegisterSaveSerializer(data=request.data, context={"session": session})
         serializer.is_valid(raise_exception=True)
+        # The register's roll and planned entries: saving the register makes them marks.
+        roll = register_selectors.register_pupils(school=school, group=group, session=session)
         try:
             result = marks_write(
                 school=school,
@@ -325,7 +327,9 @@ class RegisterDetail(SchoolAPIView):
                 role=register_selectors.acting_role(roles=request.roles, teaches_group=teaches),
                 source=Mark.Source.API,
                 registration_group=group,
+                pupils={pupil.pk: pupil for pupil, _ in roll},
                 allowed_pupil_ids=selectors.group_pupil_ids(school=school, group=group),
+                planned=[plan for _, plan in roll if plan],
                 can_change_pre_entered=takes_any_register(request.roles),
             )
         except RegisterConflict as conflict:

@@ -133,6 +133,8 @@ def marks_write(
     (`rules.mark_errors`), RegisterConflict when a mark someone else saved differs from
     the entry. Queries do not grow with the number of entries.
     """
+    if registration_group is not None and session is None:
+        raise ValueError("A register is saved for one session: give `session`.")
     now = now or timezone.now()
     local = local_now(school, now)
     entries = [e if e.session else replace(e, session=session) for e in entries]

@@ -957,9 +957,9 @@ def test_register_put_query_count_is_pinned(
     code_rules()  # reference data, read once per process
     pupils = PupilFactory.create_batch(30, school=school, registration_group=group)
     client = as_user(api, office)
-    # school, session, user, roles, group, session, group's pupils; the writer: pupils,
-    # savepoint, marks for update, insert, register (one upsert), release; the answer:
-    # pupils, marks, register row. (19 before the one writer.)
-    with django_assert_num_queries(17):
+    # school, session, user, roles, group, session, the roll with planned entries, group's
+    # pupils; the writer: savepoint, marks for update, insert, register (one upsert),
+    # release; the answer: pupils, marks, register row. (19 before the one writer.)
+    with django_assert_num_queries(16):
         response = put(client, register_url(school, group), [line(p, "/") for p in pupils])
     assert response.data["saved"]["created"] == 30

@@ -219,3 +219,34 @@ def test_the_office_pre_enters_a_known_absence_for_a_day_to_come_on_the_register
         assert not Register.objects.exists()  # nothing is taken ahead of the day
         planned = PlannedEntry.objects.get()
     assert (planned.pupil, planned.code_id, planned.created_by) == (pupils[0], "M", office)
+
+
+def test_saving_the_register_through_the_api_makes_its_planned_entries_marks(
+    school, group, teacher, office, pupils
+):
+    from rest_framework.test import APIClient
+
+    monday = SessionFactory(school=school, date=DAY, period="AM")
+    plan(office, pupils[0], monday)
+    api = APIClient()
+    api.force_login(teacher)
+    path = reverse(
+        "api:register",
+        kwargs={
+            "school_slug": school.slug,
+            "group_id": group.pk,
+            "day": DAY.isoformat(),
+            "period": "AM",
+        },
+    )
+    shown = api.get(path).data["pupils"]
+    assert [line["planned"]["code"] for line in shown if line["planned"]] == ["I"]
+
+    lines = [{"pupil": p.pk, "code": "/"} for p in pupils[1:]]
+    response = api.put(path, {"marks": lines}, format="json")
+
+    assert response.status_code == 200, response.data
+    assert (response.data["marked"], response.data["complete"]) == (3, True)
+    with scopes_disabled():
+        assert Mark.objects.get(pupil=pupils[0]).source == "office"
+        assert not PlannedEntry.objects.exists()
