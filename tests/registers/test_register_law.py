@@ -379,3 +379,41 @@ def test_the_api_says_a_register_is_complete_only_when_every_pupil_has_a_mark(
     assert (partly.data["marked"], partly.data["complete"]) == (1, False)
     fully = api.put(path, {"marks": [{"pupil": second.pk, "code": "/"}]}, format="json")
     assert (fully.data["marked"], fully.data["complete"]) == (2, True)
+
+
+def test_one_call_writes_across_sessions_all_or_nothing(calendar_school, group, office):
+    from registers.services import MarkEntry, marks_write
+
+    pupil = pupil_of(group)
+    with school_scope(calendar_school):
+        sessions = list(
+            Session.objects.filter(school=calendar_school, date=MONDAY).order_by("period")
+        )
+        leave = [MarkEntry(pupil_id=pupil.pk, code="M", session=s) for s in sessions]
+        bad = [*leave[:1], MarkEntry(pupil_id=pupil.pk, code="/", session=sessions[1])]
+        with pytest.raises(ValidationError) as refused:
+            marks_write(
+                school=calendar_school,
+                entries=bad,
+                actor=office,
+                role=Role.OFFICE,
+                source=Mark.Source.LEAVE,
+            )
+        assert refused.value.pupil_errors == {
+            f"{pupil.pk} 2024-09-09 PM": {
+                "code": "/ is the morning present mark; use \\ in the PM."
+            }
+        }
+        assert not Mark.objects.filter(pupil=pupil).exists()
+
+        done = marks_write(
+            school=calendar_school,
+            entries=leave,
+            actor=office,
+            role=Role.OFFICE,
+            source=Mark.Source.LEAVE,
+        )
+        assert done.created == 2
+        assert set(Mark.objects.filter(pupil=pupil).values_list("code_id", "source")) == {
+            ("M", "leave")
+        }
