@@ -147,7 +147,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 # The nightly jobs are added by the apps that own them (escalation, absences).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Planned entries of sessions whose register has closed become marks (DESIGN.md §5);
+    # registers close at different times at each school, so it runs every few minutes.
+    "registers-planned-entries-due": {
+        "task": "registers.tasks.planned_entries_due_everywhere",
+        "schedule": 300.0,
+    },
+}
 
 if REDIS_URL:
     CACHES = {

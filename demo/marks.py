@@ -265,12 +265,15 @@ class MarkWriter:
 
 def pre_entered_marks(school, plans, *, office, reasons, demo_class: str, today, rng) -> int:
     """For the next school day the office has taken three parents' calls and entered a
-    dental appointment: the demo teacher finds them locked on the register."""
+    dental appointment: the demo teacher finds them locked on the register. What is known
+    about the school day after it (one pupil still ill) is a planned entry, not a mark:
+    the one mark writer decides which by the school's clock (here, early on `today`)."""
     sessions = Session.objects.filter(school=school, date__gte=today).order_by("date", "period")
-    sessions = list(sessions[:2])
+    sessions = list(sessions[:4])
     if len(sessions) < 2:
         return 0
-    am, pm = sessions
+    am, pm = sessions[:2]
+    later = [s for s in sessions[2:] if s.date > am.date]
     on_roll = [p for p in plans if p.profile != "severe" and p.pupil.on_roll(am.date)]
     usual = [p for p in on_roll if p.profile == "usual" and not p.fixed]
     in_class = [p for p in on_roll if p.group.name == demo_class]
@@ -278,26 +281,35 @@ def pre_entered_marks(school, plans, *, office, reasons, demo_class: str, today,
     chosen = in_class + rng.sample([p for p in usual if p not in in_class], 4 - len(in_class))
     # One of the ill and the dental appointment are in the demo teacher's class.
     ill, leave = [chosen[0], *chosen[2:]], chosen[1]
+    # Before registration on `today`: the office's entries stand locked for the teacher.
+    now = datetime.combine(today, time(7, 30), tzinfo=ZoneInfo(school.timezone))
+    office_entry = {"school": school, "user": office, "role": Role.OFFICE, "now": now}
     for plan, session in [(p, s) for p in ill for s in (am, pm)]:
         mark_record(
-            school=school,
+            **office_entry,
             pupil=plan.pupil,
             session=session,
             code="I",
-            user=office,
-            role=Role.OFFICE,
             source=Mark.Source.OFFICE,
             note="Mum rang: temperature",
         )
     mark_record(
-        school=school,
+        **office_entry,
         pupil=leave.pupil,
         session=pm,
         code="M",
-        user=office,
-        role=Role.OFFICE,
         source=Mark.Source.LEAVE,
         note="Dental appointment at 13:45",
         reason_id=reasons["Dental appointment"],
     )
-    return 2 * len(ill) + 1
+    # The day after: planned entries (nothing to delete if the parent rings back).
+    for session in later:
+        mark_record(
+            **office_entry,
+            pupil=ill[0].pupil,
+            session=session,
+            code="I",
+            source=Mark.Source.OFFICE,
+            note="Mum rang: off until Monday",
+        )
+    return 2 * len(ill) + 1 + len(later)

@@ -4,6 +4,9 @@ The register's form contract is stable (a benchmark posts it). Per pupil:
 `code-<id>`, `arrival-<id>` (HH:MM, optional), `minutes-<id>` (optional whole number),
 `note-<id>`, `reason-<id>` (optional: the id of one of the school's reasons, "" for none),
 `version-<id>` (the version shown, 0 if none), `amend-<id>` (why a saved mark is changed).
+After a conflict, each pupil someone else saved differently carries `conflict-<id>` and
+the person's choice `resolve-<id>`: `saved` (keep what is saved) or `mine` (change it,
+with its own `amend-<id>`).
 Only lines with a code are saved; blank lines stay unmarked. A reason must stand for the
 line's code. When `reason-<id>` is not posted at all, a saved reason stays while its code
 stands; a saved reason posted back unchanged is dropped with its code, since the person
@@ -63,6 +66,9 @@ def read_line(data, line: RegisterLine) -> None:
     line.amend = data.get(f"amend-{pid}", "").strip()
     line.version = _int(data.get(f"version-{pid}"), 0)
     line.reason = _reason(data.get(f"reason-{pid}"), line)
+    line.reason_posted = f"reason-{pid}" in data
+    line.conflicted = bool(data.get(f"conflict-{pid}"))
+    line.resolve = data.get(f"resolve-{pid}", "").strip()
 
 
 def _reason(posted: str | None, line: RegisterLine) -> str:
@@ -102,6 +108,7 @@ def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
         reason_id=reason_id,
         seen_version=line.version,
         amendment_reason=line.amend,
+        keep_reason=not line.reason_posted,
     )
 
 
@@ -113,11 +120,16 @@ def read_register(data, *, lines: list[RegisterLine], session: Session) -> list[
             # Nothing of a pre-entered mark is on a teacher's form; a post that tries
             # to change it anyway is refused rather than ignored.
             posted = data.get(f"code-{line.pupil.pk}", "").strip()
-            if posted and posted != line.mark.code_id:
-                line.errors.append(pre_entered_message(line.mark))
+            if posted and posted != line.entered.code_id:
+                line.errors.append(pre_entered_message(line.entered))
             continue
         read_line(data, line)
         if not line.code:
+            continue
+        if line.conflicted and line.resolve not in ("saved", "mine"):
+            line.errors.append("Choose whether to keep the saved mark or use yours.")
+            continue
+        if line.conflicted and line.resolve == "saved":
             continue
         entry = _entry(line, session=session)
         if entry is not None:
@@ -144,7 +156,7 @@ def fill_present(lines: list[RegisterLine], *, session: Session) -> int:
     """Mark every unmarked line present (not pre-entered or saved marks); how many."""
     filled = 0
     for line in lines:
-        if not line.locked and not line.code and line.mark is None:
+        if not line.locked and not line.code and line.mark is None and line.planned is None:
             line.code = PRESENT_CODE[session.period]
             filled += 1
     return filled

@@ -7,78 +7,51 @@ the school, so that opening a register of 30 costs the same as one of 5.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from .events import actor_name
 from .models import (
     ROLES_REGISTER_ANY_GROUP,
-    AbsenceReason,
     AttendanceCode,
-    GroupMembership,
     Mark,
     Period,
+    PlannedEntry,
     Pupil,
     Register,
+    RegisterTimes,
     RegistrationGroup,
     Role,
     School,
     Session,
 )
-from .services import MINUTES_LATE_CODES, PRESENT_CODE, REASONLESS_CODES
+from .pickers import (  # noqa: F401  (re-exported: the register's reads, in one place)
+    SHORT_LABELS,
+    CodeChoice,
+    CodePicker,
+    ReasonChoice,
+    code_picker,
+    name_reasons,
+    reason_choices,
+    reason_codes,
+    school_reasons,
+)
+from .services import MINUTES_LATE_CODES
 from .stats import on_roll
-
-# The morning register's view of "now" ends at noon; the office looks at PM after that.
-AFTERNOON_FROM = time(12, 0)
-# How far back "the school's most-used codes" look.
-POPULAR_CODES_DAYS = 42
-POPULAR_CODES_SHOWN = 3
-# Always offered as big buttons, after the session's present code.
-EVERYDAY_CODES = ("L", "N", "I", "M")
-
-# Short words under the big code buttons; the select carries the full national meaning.
-SHORT_LABELS = {
-    "/": "Present",
-    "\\": "Present",
-    "L": "Late",
-    "K": "LA provision",
-    "V": "Trip",
-    "P": "Sport",
-    "W": "Work exp.",
-    "B": "Other activity",
-    "D": "Dual reg.",
-    "C1": "Performance",
-    "M": "Medical",
-    "J1": "Interview",
-    "S": "Study leave",
-    "X": "Not required",
-    "C2": "Part-time",
-    "C": "Exceptional",
-    "T": "Travelling",
-    "R": "Religious",
-    "I": "Ill",
-    "E": "Suspended",
-    "Q": "No access",
-    "Y1": "No transport",
-    "Y2": "Travel disrupted",
-    "Y3": "Part closed",
-    "Y4": "Site closed",
-    "Y5": "Detention",
-    "Y6": "Public health",
-    "Y7": "Unavoidable",
-    "G": "Holiday",
-    "N": "No reason",
-    "O": "Unauthorised",
-    "U": "After close",
-    "Z": "Prospective",
-    "#": "Closed",
-}
 
 # When someone holds several roles, the one named on an amendment is the one they
 # most likely act in on a register.
@@ -103,8 +76,25 @@ def local_today(school: School) -> date:
     return local_now(school).date()
 
 
-def current_period(school: School) -> str:
-    return Period.AM if local_now(school).time() < AFTERNOON_FROM else Period.PM
+def current_period(school: School, *, sessions: dict[str, Session] | None = None) -> str:
+    """AM until the school's PM register opens (today's PM session, or the school's PM
+    register times), PM from then. `sessions`: today's sessions, when already read."""
+    now = local_now(school)
+    if sessions is None:
+        sessions = sessions_on(school=school, day=now.date())
+    pm = sessions.get(Period.PM)
+    if pm is not None:
+        opens = pm.opens
+    else:
+        opens = (
+            RegisterTimes.objects.filter(school=school, period=Period.PM)
+            .values_list("opens", flat=True)
+            .first()
+        )
+    if opens is None:
+        # No PM register at all: the day's only register is the morning's.
+        return Period.AM
+    return Period.AM if now.time() < opens else Period.PM
 
 
 def sessions_on(*, school: School, day: date) -> dict[str, Session]:
@@ -141,7 +131,46 @@ def registers_for(*, school: School, user, roles) -> list[RegistrationGroup]:
 
 
 def teaches(*, group: RegistrationGroup, user) -> bool:
+    taught = getattr(group, "taught_by_user", None)
+    if taught is not None:
+        return taught
     return group.teachers.filter(pk=user.pk).exists()
+
+
+def group_for(*, school: School, group_id: int, user) -> RegistrationGroup | None:
+    """The group, with whether `user` teaches it, in one query (None if not there)."""
+    teachers = RegistrationGroup.teachers.through.objects.filter(
+        registrationgroup_id=OuterRef("pk"), user_id=user.pk
+    )
+    return (
+        RegistrationGroup.objects.filter(school=school, pk=group_id)
+        .annotate(taught_by_user=Exists(teachers))
+        .first()
+    )
+
+
+# ---- Who is on a register -------------------------------------------------------------
+
+
+def register_roll(*, school: School, group, day: date) -> QuerySet[Pupil]:
+    """The pupils of a registration group (or of several: an iterable of groups) on `day`:
+    on roll that day and in the group that day (DESIGN.md §4: a past register lists who
+    was in it then; a move starts on its date). THE answer to "who is in this group on
+    this day". Each pupil carries `register_group_id`, the group they are in that day, for
+    counting by group. One query when evaluated (a join on the spell covering the day;
+    spells never overlap, so a pupil appears once)."""
+    groups = [group] if isinstance(group, RegistrationGroup) else list(group)
+    spell = FilteredRelation(
+        "group_memberships",
+        condition=Q(group_memberships__group__in=groups, group_memberships__starts__lte=day)
+        & (Q(group_memberships__ends__isnull=True) | Q(group_memberships__ends__gte=day)),
+    )
+    return (
+        on_roll(school=school, day=day)
+        .annotate(spell=spell)
+        .filter(spell__isnull=False)
+        .annotate(register_group_id=F("spell__group"))
+    )
 
 
 def acting_role(*, roles, teaches_group: bool) -> str:
@@ -164,7 +193,8 @@ class RegisterStatus:
 
     @property
     def taken(self) -> bool:
-        return self.register is not None
+        """Taken when every pupil on the register's roll that session has a mark."""
+        return self.on_roll > 0 and self.marked >= self.on_roll
 
     @property
     def unmarked(self) -> int:
@@ -182,18 +212,19 @@ def register_statuses(
     if not groups or not sessions:
         return {}
     day = sessions[0].date
-    spells = GroupMembership.objects.filter(
-        school=school, group__in=groups, pupil__in=on_roll(school=school, day=day)
-    ).covering(day)
+    roll = register_roll(school=school, group=groups, day=day)
     on_roll_counts = dict(
-        spells.order_by().values_list("group").annotate(n=Count("pk")).values_list("group", "n")
+        roll.order_by()
+        .values_list("register_group_id")
+        .annotate(n=Count("pk"))
+        .values_list("register_group_id", "n")
     )
     marked_counts = {
         (group_id, session_id): n
-        for group_id, session_id, n in spells.filter(pupil__marks__session__in=sessions)
+        for group_id, session_id, n in roll.filter(marks__session__in=sessions)
         .order_by()
-        .values_list("group", "pupil__marks__session")
-        .annotate(n=Count("pk"))
+        .values_list("register_group_id", "marks__session")
+        .annotate(n=Count("marks"))
     }
     registers = {
         (r.registration_group_id, r.session_id): r
@@ -228,7 +259,8 @@ def my_registers(*, school: School, user, roles, day: date) -> list[GroupDay]:
 
 
 def outstanding(*, school: School, session: Session) -> tuple[list, list]:
-    """(not yet taken, taken) registers of a session; groups with nobody on roll are left out."""
+    """(not yet taken, taken) registers of a session; groups with nobody on roll are left
+    out. A register partly marked is not yet taken: it stays on the list to chase."""
     groups = list(
         RegistrationGroup.objects.filter(school=school)
         .order_by("name")
@@ -237,7 +269,10 @@ def outstanding(*, school: School, session: Session) -> tuple[list, list]:
     statuses = register_statuses(school=school, groups=groups, sessions=[session])
     rows = [statuses[(g.pk, session.pk)] for g in groups]
     not_taken = [r for r in rows if not r.taken and r.on_roll]
-    taken = sorted((r for r in rows if r.taken), key=lambda r: r.register.taken_at)
+    taken = sorted(
+        (r for r in rows if r.taken),
+        key=lambda r: (r.register is None, r.register.last_saved_at if r.register else 0),
+    )
     return not_taken, taken
 
 
@@ -256,6 +291,8 @@ class RegisterLine:
     pupil: Pupil
     mark: Mark | None
     can_change_pre_entered: bool
+    # What the office entered ahead for this session (not a mark yet).
+    planned: PlannedEntry | None = None
     code: str = ""
     arrival: str = ""
     minutes: str = ""
@@ -266,16 +303,34 @@ class RegisterLine:
     reason: str = ""
     reason_name: str = ""
     errors: list[str] = field(default_factory=list)
-    # Someone else's mark saved since this person opened the register.
+    # Someone else's mark saved, differently, since this person opened the register:
+    # what is saved now, and what this person entered (they choose per pupil).
     conflict: Mark | None = None
     conflicted: bool = False
+    mine: str = ""
+    resolve: str = ""
+    reason_posted: bool = True
     # The code select's options, with this line's code chosen (CodePicker.options_html).
     code_options: str = ""
 
     @property
+    def entered(self) -> Mark | PlannedEntry | None:
+        """What stands on the line before anyone takes it: the mark, or the plan."""
+        return self.mark or self.planned
+
+    @property
+    def pre_entered(self) -> bool:
+        return bool(self.entered and self.entered.is_pre_entered)
+
+    @property
     def locked(self) -> bool:
-        """A pre-entered mark (office, parent, leave) a teacher cannot change here."""
-        return bool(self.mark and self.mark.is_pre_entered and not self.can_change_pre_entered)
+        """A pre-entered mark or planned entry a teacher cannot change here."""
+        return self.pre_entered and not self.can_change_pre_entered
+
+    @property
+    def unmarked(self) -> bool:
+        """No mark saved yet (a planned entry becomes one when the register is saved)."""
+        return self.mark is None and self.planned is None
 
     @property
     def saved_code(self) -> str:
@@ -327,17 +382,78 @@ class RegisterLine:
         """Take a freshly read saved mark, keeping whatever the person entered."""
         self.mark = mark
         self.version = mark.version if mark else 0
-        if mark and not self.code:
-            self.code = mark.code_id
-            self.minutes = "" if mark.minutes_late is None else str(mark.minutes_late)
-            self.note = mark.note
-            self.reason = "" if mark.reason_id is None else str(mark.reason_id)
+        shown = mark or self.planned
+        if shown and not self.code:
+            self.code = shown.code_id
+            self.minutes = "" if shown.minutes_late is None else str(shown.minutes_late)
+            self.note = shown.note
+            self.reason = "" if shown.reason_id is None else str(shown.reason_id)
 
 
-def _line(pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool) -> RegisterLine:
-    line = RegisterLine(pupil=pupil, mark=None, can_change_pre_entered=can_change_pre_entered)
+def _line(
+    pupil: Pupil, mark: Mark | None, can_change_pre_entered: bool, planned=None
+) -> RegisterLine:
+    line = RegisterLine(
+        pupil=pupil, mark=None, can_change_pre_entered=can_change_pre_entered, planned=planned
+    )
     line.show_saved(mark)
     return line
+
+
+_PLANNED_FIELDS = {
+    "planned_id": "plan__id",
+    "planned_code": "plan__code_id",
+    "planned_meaning": "plan__code__meaning",
+    "planned_reason_id": "plan__reason_id",
+    "planned_note": "plan__note",
+    "planned_source": "plan__source",
+    "planned_at": "plan__created_at",
+    "planned_by_id": "plan__created_by_id",
+    "planned_by_first": "plan__created_by__first_name",
+    "planned_by_last": "plan__created_by__last_name",
+    "planned_by_username": "plan__created_by__username",
+}
+
+
+def register_pupils(
+    *, school: School, group: RegistrationGroup, session: Session
+) -> list[tuple[Pupil, PlannedEntry | None]]:
+    """The register's roll (`register_roll`) by surname, each pupil with their planned
+    entry for the session if the office entered one. One query."""
+    rows = (
+        register_roll(school=school, group=group, day=session.date)
+        .annotate(
+            plan=FilteredRelation("planned_entries", condition=Q(planned_entries__session=session))
+        )
+        .annotate(**{name: F(path) for name, path in _PLANNED_FIELDS.items()})
+    )
+    pupils = [(p, _planned_entry(p, school=school, session=session)) for p in rows]
+    pupils.sort(key=lambda pp: (pp[0].surname.casefold(), pp[0].forename.casefold(), pp[0].pk))
+    return pupils
+
+
+def _planned_entry(pupil: Pupil, *, school: School, session: Session) -> PlannedEntry | None:
+    if pupil.planned_id is None:
+        return None
+    plan = PlannedEntry(
+        pk=pupil.planned_id,
+        school=school,
+        pupil=pupil,
+        session=session,
+        code=AttendanceCode(code=pupil.planned_code, meaning=pupil.planned_meaning),
+        reason_id=pupil.planned_reason_id,
+        note=pupil.planned_note,
+        source=pupil.planned_source,
+        created_at=pupil.planned_at,
+    )
+    if pupil.planned_by_id is not None:
+        plan.created_by = get_user_model()(
+            pk=pupil.planned_by_id,
+            first_name=pupil.planned_by_first,
+            last_name=pupil.planned_by_last,
+            username=pupil.planned_by_username,
+        )
+    return plan
 
 
 def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, Mark]:
@@ -349,23 +465,24 @@ def session_marks(*, school: School, session: Session, pupil_ids) -> dict[int, M
     }
 
 
-def register_roll(*, school: School, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
-    """The pupils of a group's register on a day: on roll that day and in the group that
-    day (DESIGN.md §4: a past register lists who was in it then; a move starts on its
-    date). Every "pupils of this group on this day" goes through here. One query when
-    evaluated."""
-    members = GroupMembership.objects.filter(school=school, group=group).covering(day)
-    return on_roll(school=school, day=day).filter(pk__in=members.values("pupil"))
-
-
 def register_lines(
-    *, school: School, group: RegistrationGroup, session: Session, can_change_pre_entered: bool
+    *,
+    school: School,
+    group: RegistrationGroup,
+    session: Session,
+    can_change_pre_entered: bool,
+    with_marks: bool = True,
 ) -> list[RegisterLine]:
-    """Pupils on roll in the group that day, by surname, each with any saved mark."""
-    pupils = list(register_roll(school=school, group=group, day=session.date))
-    pupils.sort(key=lambda p: (p.surname.casefold(), p.forename.casefold(), p.pk))
-    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
-    return [_line(p, marks.get(p.pk), can_change_pre_entered) for p in pupils]
+    """The register's roll that day, by surname, each with any saved mark and planned
+    entry. Two queries; `with_marks=False` (a register being saved: the writer reads
+    the marks under lock) one."""
+    pupils = register_pupils(school=school, group=group, session=session)
+    marks = (
+        session_marks(school=school, session=session, pupil_ids=[p.pk for p, _ in pupils])
+        if with_marks
+        else {}
+    )
+    return [_line(p, marks.get(p.pk), can_change_pre_entered, plan) for p, plan in pupils]
 
 
 def register_taken(*, school: School, group: RegistrationGroup, session: Session):
@@ -374,149 +491,6 @@ def register_taken(*, school: School, group: RegistrationGroup, session: Session
         .select_related("taken_by", "last_saved_by")
         .first()
     )
-
-
-# ---- The code picker ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CodeChoice:
-    code: str
-    meaning: str
-    category: str
-    category_label: str
-
-    @property
-    def short(self) -> str:
-        return SHORT_LABELS.get(self.code, self.code)
-
-
-@dataclass
-class CodePicker:
-    buttons: list[CodeChoice]
-    groups: list[tuple[str, list[CodeChoice]]]
-    present: str
-
-    @cached_property
-    def _options(self) -> dict[tuple[str, bool], str]:
-        """Each code's <option>, plain and chosen, built once a page: rendering 33 options
-        for every pupil through the template engine was most of a register's time."""
-        return {
-            (c.code, chosen): format_html(
-                '<option value="{}" data-category="{}" data-short="{}"{}>{} – {}</option>',
-                c.code,
-                c.category,
-                c.short,
-                " selected" if chosen else "",
-                c.code,
-                c.meaning,
-            )
-            for _, choices in self.groups
-            for c in choices
-            for chosen in (False, True)
-        }
-
-    def options_html(self, selected: str) -> str:
-        """The select's optgroups, with `selected` chosen."""
-        parts = []
-        for label, choices in self.groups:
-            parts.append(format_html('<optgroup label="{}">', label))
-            parts.extend(self._options[(c.code, c.code == selected)] for c in choices)
-            parts.append("</optgroup>")
-        return mark_safe("".join(parts))
-
-
-def code_picker(*, school: School, session: Session) -> CodePicker:
-    """Big buttons for the everyday codes and the school's most used, and every national
-    code by category for the select. Two queries."""
-    categories = dict(AttendanceCode.Category.choices)
-    other_present = PRESENT_CODE[Period.PM if session.period == Period.AM else Period.AM]
-    choices = [
-        CodeChoice(c.code, c.meaning, c.category, categories.get(c.category, c.category))
-        for c in AttendanceCode.objects.order_by("sort_order")
-        if c.code != other_present
-    ]
-    by_code = {c.code: c for c in choices}
-    present = PRESENT_CODE[session.period]
-    fixed = [present, *EVERYDAY_CODES]
-    popular = (
-        Mark.objects.filter(
-            school=school,
-            date__range=(session.date - timedelta(days=POPULAR_CODES_DAYS), session.date),
-        )
-        .exclude(code_id__in=[*fixed, other_present])
-        .order_by()
-        .values_list("code_id")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "code_id")
-        .values_list("code_id", flat=True)[:POPULAR_CODES_SHOWN]
-    )
-    buttons = [by_code[c] for c in [*fixed, *popular] if c in by_code]
-    groups: dict[str, list[CodeChoice]] = {}
-    for choice in choices:
-        groups.setdefault(choice.category_label, []).append(choice)
-    return CodePicker(buttons=buttons, groups=list(groups.items()), present=present)
-
-
-# ---- The school's own reasons ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReasonChoice:
-    id: int
-    name: str
-    code: str
-    active: bool = True
-
-    @property
-    def value(self) -> str:
-        """The id as the form posts it."""
-        return str(self.id)
-
-    @property
-    def label(self) -> str:
-        text = f"{self.name} ({self.code})"
-        return text if self.active else f"{text}, retired"
-
-
-def reason_choices(*, school: School) -> list[ReasonChoice]:
-    """The reasons the register offers: the school's active ones, by name. One query."""
-    rows = (
-        AbsenceReason.objects.filter(school=school, active=True)
-        .order_by("name")
-        .values_list("pk", "name", "code_id")
-    )
-    return [ReasonChoice(pk, name, code) for pk, name, code in rows]
-
-
-def name_reasons(lines: list[RegisterLine], reasons: list[ReasonChoice]) -> None:
-    """Give each line the name of the reason on its form, for the words under the name.
-    A saved mark's retired reason is named from the mark, so no query is added."""
-    names = {r.value: r.name for r in reasons}
-    for line in lines:
-        if line.mark and line.mark.reason_id:
-            names.setdefault(str(line.mark.reason_id), line.mark.reason.name)
-        line.reason_name = names.get(line.reason, "")
-
-
-def school_reasons(*, school: School) -> list[AbsenceReason]:
-    """Every reason of the school for its settings page, those in use first. One query."""
-    return list(
-        AbsenceReason.objects.filter(school=school)
-        .select_related("code")
-        .order_by("-active", "name")
-    )
-
-
-def reason_codes() -> list[tuple[str, list[CodeChoice]]]:
-    """The national codes a reason may stand for, by category (the present marks need
-    no reason). One query."""
-    categories = dict(AttendanceCode.Category.choices)
-    groups: dict[str, list[CodeChoice]] = {}
-    for c in AttendanceCode.objects.exclude(code__in=REASONLESS_CODES).order_by("sort_order"):
-        label = categories.get(c.category, c.category)
-        groups.setdefault(label, []).append(CodeChoice(c.code, c.meaning, c.category, label))
-    return list(groups.items())
 
 
 # ---- Finding a pupil ------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from datetime import date
 
 from django.contrib import messages
@@ -13,8 +15,8 @@ from .models import (
     ROLES_REGISTER_ANY_GROUP,
     ROLES_SCHOOL_SETTINGS,
     AbsenceReason,
+    Mark,
     Period,
-    RegistrationGroup,
     Role,
     Session,
 )
@@ -59,17 +61,21 @@ def my_registers(request, school_slug):
     group_days = selectors.my_registers(
         school=school, user=request.user, roles=request.roles, day=day
     )
-    school_day = any(gd.statuses for gd in group_days) or bool(
-        selectors.sessions_on(school=school, day=day)
-    )
+    sessions = {st.session.period: st.session for gd in group_days for st in gd.statuses}
+    if not sessions:
+        sessions = selectors.sessions_on(school=school, day=day)
+    school_day = bool(sessions)
+    today = selectors.local_today(school)
     context = {
         "day": day,
-        "today": selectors.local_today(school),
+        "today": today,
         "problem": problem,
         "group_days": group_days,
         "school_day": school_day,
         "sees_all": bool(request.roles & ROLES_REGISTER_ANY_GROUP),
-        "current_period": selectors.current_period(school),
+        "current_period": (
+            selectors.current_period(school, sessions=sessions) if day == today else None
+        ),
         "previous_day": selectors.previous_school_day(school=school, before=day),
         "next_day": selectors.next_school_day(school=school, after=day),
     }
@@ -118,19 +124,27 @@ def _register_url(school, group, session) -> str:
 @roles_required(ROLES_ALL_STAFF)
 def register(request, school_slug, group_id, day, period):
     school = request.school
-    group = get_object_or_404(RegistrationGroup.objects.filter(school=school), pk=group_id)
+    group = selectors.group_for(school=school, group_id=group_id, user=request.user)
+    if group is None:
+        raise Http404("No such group.")
     session = get_object_or_404(Session.objects.filter(school=school), date=day, period=period)
     teaches = Role.TEACHER in request.roles and selectors.teaches(group=group, user=request.user)
     any_group = bool(request.roles & ROLES_REGISTER_ANY_GROUP)
     if not (teaches or any_group):
         raise PermissionDenied("This is another group's register.")
+    saving = request.method == "POST" and request.POST.get("action") != "all_present"
+    # A register being saved: the writer reads the marks itself, under lock.
     lines = selectors.register_lines(
-        school=school, group=group, session=session, can_change_pre_entered=any_group
+        school=school,
+        group=group,
+        session=session,
+        can_change_pre_entered=any_group,
+        with_marks=not saving,
     )
     page = RegisterPage(request, group=group, session=session, lines=lines)
     if request.method != "POST":
         return page.render()
-    if request.POST.get("action") == "all_present":
+    if not saving:
         return _fill_present(page)
     role = selectors.acting_role(roles=request.roles, teaches_group=teaches)
     return _save(page, role=role, can_change_pre_entered=any_group)
@@ -155,31 +169,42 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
     entries = forms.read_register(request.POST, lines=lines, session=session)
     entries += forms.strangers(request.POST, lines=lines)
     if any(line.errors for line in lines):
-        return page.render(status=400)
-    if not entries:
+        return page.refreshed().render(status=400)
+    if not entries and not any(line.planned for line in lines):
         page.problems.append("Nothing to save yet: choose a code for at least one pupil.")
-        return page.render(status=400)
+        return page.refreshed().render(status=400)
     try:
-        services.marks_save(
+        result = services.marks_write(
             school=request.school,
             session=session,
             entries=entries,
-            user=request.user,
+            actor=request.user,
             role=role,
+            source=Mark.Source.REGISTER,
             registration_group=page.group,
+            pupils={line.pupil.pk: line.pupil for line in lines},
             allowed_pupil_ids={line.pupil.pk for line in lines},
+            planned=[line.planned for line in lines if line.planned],
             can_change_pre_entered=can_change_pre_entered,
         )
     except ValidationError as exc:
-        page.add_errors(exc)
+        page.refreshed().add_errors(exc)
         return page.render(status=400)
     except services.RegisterConflict as exc:
-        page.show_conflicts({c.pupil_id for c in exc.conflicts})
+        page.show_conflicts(exc.conflicts)
         return page.render(status=409)
-    count = len(entries)
-    messages.success(request, f"Register saved: {count} mark{_s(count)}")
-    unmarked = sum(1 for line in lines if not line.code and line.mark is None)
-    if unmarked:
+    count = result.created + result.converted + result.amended + result.unchanged
+    if result.planned:
+        messages.success(
+            request,
+            f"Entered in advance: {result.planned} absence{_s(result.planned)} for "
+            f"{session.date:%A %d %B}. They become marks when the register is taken.",
+        )
+    else:
+        messages.success(request, f"Register saved: {count} mark{_s(count)}")
+    written = {e.pupil_id for e in entries} | {line.pupil.pk for line in lines if line.planned}
+    unmarked = sum(1 for line in lines if line.pupil.pk not in written)
+    if unmarked and not result.planned:
         messages.warning(request, f"{unmarked} pupil{_s(unmarked)} not marked yet.")
     return redirect(_register_url(request.school, page.group, session))
 
@@ -194,7 +219,21 @@ class RegisterPage:
         self.lines = lines
         self.problems: list[str] = []
         self.notice = ""
-        self.conflicts = 0
+        self.conflicts: list = []
+
+    def refreshed(self) -> RegisterPage:
+        """Read the saved marks onto the lines (a save that did not happen shows them)."""
+        current = selectors.session_marks(
+            school=self.request.school,
+            session=self.session,
+            pupil_ids=[line.pupil.pk for line in self.lines],
+        )
+        for line in self.lines:
+            version = line.version
+            line.show_saved(current.get(line.pupil.pk))
+            # The version the person saw stands until they have seen the newer one.
+            line.version = version
+        return self
 
     def add_errors(self, exc: ValidationError) -> None:
         """Put the service's messages next to the pupils they are about."""
@@ -209,19 +248,25 @@ class RegisterPage:
             else:
                 line.errors.extend(texts)
 
-    def show_conflicts(self, pupil_ids: set[int]) -> None:
-        """Show what is saved now, keep the person's entries, and take the new versions
-        so that a second save (after a look) goes through."""
+    def show_conflicts(self, conflicts: list[services.Conflict]) -> None:
+        """Show each real difference (what is saved now, by whom and when, beside the
+        person's own entry) for the person to decide pupil by pupil; keep every entry.
+        The lines take the versions now saved, so the next save is about what they saw."""
         school = self.request.school
         current = selectors.session_marks(
             school=school, session=self.session, pupil_ids=[line.pupil.pk for line in self.lines]
         )
+        mine = {c.pupil_id: c.mine for c in conflicts}
         for line in self.lines:
             line.show_saved(current.get(line.pupil.pk))
-            if line.pupil.pk in pupil_ids:
+            if line.pupil.pk in mine:
                 line.conflicted = True
                 line.conflict = line.mark
-        self.conflicts = len(pupil_ids)
+                line.mine = mine[line.pupil.pk].code if mine[line.pupil.pk] else line.code
+                line.resolve = ""
+                # A reason typed before is about another change: this one needs its own.
+                line.amend = ""
+        self.conflicts = [line for line in self.lines if line.conflicted]
 
     def render(self, status: int = 200):
         school = self.request.school
@@ -231,6 +276,7 @@ class RegisterPage:
         picker = selectors.code_picker(school=school, session=self.session)
         for line in lines:
             line.code_options = picker.options_html(line.code)
+        marked = sum(1 for line in lines if line.mark)
         context = {
             "group": self.group,
             "session": self.session,
@@ -240,7 +286,11 @@ class RegisterPage:
             "register": selectors.register_taken(
                 school=school, group=self.group, session=self.session
             ),
-            "marked": sum(1 for line in lines if line.code or line.mark),
+            "marked": marked,
+            "filled": sum(1 for line in lines if line.code or line.entered),
+            "taken": bool(lines) and marked == len(lines),
+            "unmarked": [line for line in lines if line.unmarked],
+            "future": self.session.date > selectors.local_today(school),
             "problems": self.problems,
             "errors": [line for line in lines if line.errors],
             "notice": self.notice,

@@ -9,13 +9,14 @@ from ..models import (
     Contact,
     GroupMembership,
     Mark,
+    PlannedEntry,
     Pupil,
     Register,
     RegistrationGroup,
     School,
     Session,
 )
-from ..selectors import local_today, register_roll, register_taken, session_marks
+from ..selectors import local_today, register_pupils, register_taken, session_marks
 from ..stats import on_roll
 from .permissions import sees_all_pupils, sees_contacts
 
@@ -69,6 +70,7 @@ def group_pupil_ids(*, school: School, group: RegistrationGroup, day: date) -> s
 class RegisterLine:
     pupil: Pupil
     mark: Mark | None
+    planned: PlannedEntry | None = None
 
 
 @dataclass
@@ -78,14 +80,24 @@ class RegisterView:
     register: Register | None
     lines: list[RegisterLine]
 
+    @property
+    def marked(self) -> int:
+        return sum(1 for line in self.lines if line.mark is not None)
+
+    @property
+    def complete(self) -> bool:
+        """Taken: every pupil on the register's roll that session has a mark."""
+        return bool(self.lines) and self.marked == len(self.lines)
+
 
 def register_view(*, school: School, group: RegistrationGroup, session: Session) -> RegisterView:
-    """The pupils in the group and on roll on the session's day, each with their mark."""
-    pupils = list(register_roll(school=school, group=group, day=session.date))
-    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p in pupils])
+    """The register's roll on the session's day (`selectors.register_roll`), each pupil
+    with their mark or None, and the office's planned entry if there is one."""
+    pupils = register_pupils(school=school, group=group, session=session)
+    marks = session_marks(school=school, session=session, pupil_ids=[p.pk for p, _ in pupils])
     return RegisterView(
         session=session,
         group=group,
         register=register_taken(school=school, group=group, session=session),
-        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
+        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk), planned=plan) for p, plan in pupils],
     )

@@ -230,9 +230,25 @@ class RegisterPupilSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PlannedSerializer(serializers.Serializer):
+    code = serializers.CharField(source="code_id")
+    note = serializers.CharField()
+    source = serializers.CharField()
+    recorded_by = serializers.SerializerMethodField()
+    recorded_at = serializers.DateTimeField(source="created_at")
+
+    def get_recorded_by(self, plan) -> str | None:
+        return person_name(plan.created_by)
+
+
 class RegisterLineSerializer(serializers.Serializer):
     pupil = RegisterPupilSerializer()
     mark = MarkSerializer(allow_null=True)
+    planned = PlannedSerializer(
+        allow_null=True,
+        help_text="Entered ahead by the office for this session: becomes a mark (source "
+        "kept) when the register is saved or the session closes.",
+    )
 
 
 class RegisterTakenSerializer(serializers.Serializer):
@@ -257,6 +273,10 @@ class GroupBriefSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.Serializer):
     session = SessionSerializer()
     group = GroupBriefSerializer()
+    marked = serializers.IntegerField(help_text="Pupils on the register with a mark.")
+    complete = serializers.BooleanField(
+        help_text="Taken: every pupil on roll that session has a mark."
+    )
     taken = RegisterTakenSerializer(
         source="register", allow_null=True, help_text="Null until the register is first saved."
     )
@@ -275,7 +295,10 @@ class RegisterSavedSerializer(RegisterSerializer):
 
 class ConflictLineSerializer(serializers.Serializer):
     pupil = serializers.IntegerField()
-    mark = MarkSerializer(allow_null=True, help_text="The mark as saved now.")
+    yours = serializers.CharField(allow_null=True, help_text="The code you sent.")
+    mark = MarkSerializer(
+        allow_null=True, help_text="The mark as saved now: code, who saved it and when."
+    )
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -320,6 +343,9 @@ def _errors_by_pupil(lines, by_line: dict) -> dict:
     return keyed
 
 
+LATE_RANGE = f"Minutes late must be between 0 and {MAX_MINUTES_LATE}."
+
+
 class MarkLineSerializer(serializers.Serializer):
     """One pupil's line. `version` is the mark's version as the client saw it (0 for no
     mark): if the mark has changed since, nothing is saved and the answer is 409."""
@@ -335,10 +361,27 @@ class MarkLineSerializer(serializers.Serializer):
         help_text="HH:MM. The code and minutes late follow from the session's late and close "
         "times (present, L or U).",
     )
+    # Limits with the register's own words (services.rules), so a client is told what
+    # the page would say.
     minutes_late = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=MAX_MINUTES_LATE
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=MAX_MINUTES_LATE,
+        error_messages={
+            "min_value": LATE_RANGE,
+            "max_value": LATE_RANGE,
+            "max_string_length": LATE_RANGE,
+        },
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_NOTE)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_NOTE,
+        error_messages={"max_length": f"A note may be at most {MAX_NOTE} characters."},
+    )
     reason = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -353,6 +396,10 @@ class MarkLineSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=MAX_AMENDMENT_REASON,
+        error_messages={
+            "max_length": "The reason for the change may be at most "
+            f"{MAX_AMENDMENT_REASON} characters."
+        },
         help_text="Required when changing the code or minutes late of a saved mark.",
     )
 

@@ -24,7 +24,7 @@ from .. import stats
 from ..access import SAFEGUARDING_FIELDS, access_record
 from ..models import AccessEvent, AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
 from ..schooldays import academic_year_start
-from ..services import RegisterConflict, marks_save
+from ..services import RegisterConflict, marks_write
 from ..validation import parse_date
 from . import selectors
 from .filters import PupilFilter
@@ -349,18 +349,22 @@ class RegisterDetail(SchoolAPIView):
         school = request.school
         serializer = RegisterSaveSerializer(data=request.data, context={"session": session})
         serializer.is_valid(raise_exception=True)
+        # The register's roll and planned entries: saving the register makes them marks.
+        roll = register_selectors.register_pupils(school=school, group=group, session=session)
         try:
-            result = marks_save(
+            result = marks_write(
                 school=school,
                 session=session,
                 entries=serializer.entries(),
-                user=request.user,
+                actor=request.user,
                 role=register_selectors.acting_role(roles=request.roles, teaches_group=teaches),
                 source=Mark.Source.API,
                 registration_group=group,
+                pupils={pupil.pk: pupil for pupil, _ in roll},
                 allowed_pupil_ids=selectors.group_pupil_ids(
                     school=school, group=group, day=session.date
                 ),
+                planned=[plan for _, plan in roll if plan],
                 can_change_pre_entered=takes_any_register(request.roles),
             )
         except RegisterConflict as conflict:
@@ -368,7 +372,8 @@ class RegisterDetail(SchoolAPIView):
         except DjangoValidationError as exc:
             raise ValidationError({"marks": service_errors(exc)}) from exc
         view = selectors.register_view(school=school, group=group, session=session)
-        return Response(RegisterSavedSerializer({**vars(view), "saved": result}).data)
+        saved = {**vars(view), "marked": view.marked, "complete": view.complete, "saved": result}
+        return Response(RegisterSavedSerializer(saved).data)
 
     def _conflict(self, request, session, conflict: RegisterConflict) -> Response:
         pupil_ids = [c.pupil_id for c in conflict.conflicts]
@@ -378,9 +383,17 @@ class RegisterDetail(SchoolAPIView):
             school=request.school, session=session, pupil_ids=pupil_ids
         )
         data = {
-            "detail": "Someone else saved marks for these pupils since you read the register. "
-            "Nothing was saved.",
-            "conflicts": [{"pupil": pid, "mark": marks.get(pid)} for pid in pupil_ids],
+            "detail": "Someone else saved these pupils' marks differently since you read the "
+            "register. Nothing was saved: for each, send yours again with the version now "
+            "saved (and a reason), or leave it out to keep the saved mark.",
+            "conflicts": [
+                {
+                    "pupil": c.pupil_id,
+                    "yours": c.mine.code if c.mine else None,
+                    "mark": marks.get(c.pupil_id),
+                }
+                for c in conflict.conflicts
+            ],
         }
         return Response(ConflictSerializer(data).data, status=status.HTTP_409_CONFLICT)
 

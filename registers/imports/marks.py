@@ -18,7 +18,8 @@ from ..models import (
     School,
     Session,
 )
-from ..services import MAX_MINUTES_LATE, MINUTES_LATE_CODES
+from ..selectors import local_today
+from ..services import MAX_MINUTES_LATE, MINUTES_LATE_CODES, Writing, mark_errors
 from ..stats import code_rules
 from ..tenancy import school_scope
 from .common import (
@@ -44,13 +45,6 @@ class MarksImported:
 
 
 AMENDMENT_ROLE = "Import"
-
-
-@dataclass(slots=True)
-class _Pupil:
-    pk: int
-    on_roll_from: date
-    on_roll_to: date | None
 
 
 def marks_import(
@@ -96,18 +90,16 @@ class _CheckedMark:
 
 
 def _check_marks(*, school: School, table: Table) -> list[_CheckedMark]:
+    """Every row read, then checked by the register's law (`services.mark_errors`): a
+    mark the register would refuse is refused here with the same words."""
     pupils = {
-        upn: _Pupil(pk, start, end)
-        for upn, pk, start, end in Pupil.objects.filter(school=school).values_list(
-            "upn", "pk", "on_roll_from", "on_roll_to"
+        p.upn: p
+        for p in Pupil.objects.filter(school=school).only(
+            "pk", "upn", "on_roll_from", "on_roll_to", "date_of_birth", "dual_registered"
         )
     }
-    sessions = {
-        (day, period): pk
-        for pk, day, period in Session.objects.filter(school=school).values_list(
-            "pk", "date", "period"
-        )
-    }
+    sessions = {(s.date, s.period): s for s in Session.objects.filter(school=school)}
+    writing = Writing(role=AMENDMENT_ROLE, source=Mark.Source.IMPORT, today=local_today(school))
     codes = code_rules()
     periods = frozenset(Period.values)
     dates: dict[str, date | None] = {}
@@ -136,13 +128,21 @@ def _check_marks(*, school: School, table: Table) -> list[_CheckedMark]:
         minutes_late = _minutes_late(row, code)
         if row.failed:
             continue
-        session_id = sessions.get((day, period))
-        if session_id is None:
+        session = sessions.get((day, period))
+        if session is None:
             row.error(f"{day:%a %d %b %Y} {period} is not a session of this school.")
             continue
         if day < pupil.on_roll_from or (pupil.on_roll_to and day > pupil.on_roll_to):
             row.error(f"upn {upn} was not on roll on {day}.")
             continue
+        law = mark_errors(
+            code=code, session=session, pupil=pupil, writing=writing, minutes_late=minutes_late
+        )
+        for message in law.values():
+            row.error(message)
+        if law:
+            continue
+        session_id = session.pk
         key = (pupil.pk, session_id)
         if key in seen:
             row.error(f"{upn} {day} {period} is already on row {seen[key]}.")
@@ -227,18 +227,18 @@ def _write_marks(*, school, checked: list[_CheckedMark], amend_reason: str, user
         # The school's own reason belongs to the code it was given for (as on the
         # register): a new code lets go of it.
         keeps_reason = reason_code == c.code
-        amendments.append(
-            events.mark_amended(
-                mark=mark,
-                new_code=c.code,
-                new_minutes_late=c.minutes_late,
-                new_absence_reason=None if keeps_reason else "",
-                reason=amend_reason,
-                user=user,
-                role=AMENDMENT_ROLE,
-                when=now,
-            )
+        amendment = events.mark_amended(
+            mark=mark,
+            new_code=c.code,
+            new_minutes_late=c.minutes_late,
+            new_absence_reason=None if keeps_reason else "",
+            reason=amend_reason,
+            user=user,
+            role=AMENDMENT_ROLE,
+            when=now,
         )
+        amendment.source = Mark.Source.IMPORT
+        amendments.append(amendment)
         if not keeps_reason:
             mark.reason = None
         mark.code_id = c.code

@@ -31,6 +31,7 @@ from .people import (  # noqa: F401
     build_upn,
     validate_upn,
 )
+from .planned import PlannedEntry  # noqa: F401
 from .tenants import (  # noqa: F401
     MAX_ID,
     ROLES_ALL_STAFF,

@@ -92,6 +92,10 @@ class Mark(models.Model):
     recorded_at = models.DateTimeField()
     # Bumped on every change; a save carrying an older version is a conflict.
     version = models.PositiveIntegerField(default=1)
+    # Entered in advance (the office, a parent's report, approved leave) before the
+    # register closed: stands on the teacher's register, locked for them, whatever the
+    # channel (page, API) it came through. Set by the mark writer.
+    pre_entered = models.BooleanField(default=False, db_default=False)
 
     objects = tenant_manager(models.Manager.from_queryset(MarkQuerySet))
 
@@ -117,7 +121,7 @@ class Mark(models.Model):
 
     @property
     def is_pre_entered(self) -> bool:
-        return self.source in self.PRE_ENTERED_SOURCES
+        return self.pre_entered or self.source in self.PRE_ENTERED_SOURCES
 
 
 class AmendmentQuerySet(models.QuerySet):
@@ -150,6 +154,8 @@ class Amendment(models.Model):
     # Kept as text so the record stands even if the account is renamed or removed.
     amended_by_name = models.CharField(max_length=200)
     amended_by_role = models.CharField(max_length=60)
+    # Where the change came from (Mark.Source): the register page, the API, an import...
+    source = models.CharField(max_length=20, choices=Mark.Source.choices, blank=True)
 
     objects = tenant_manager(models.Manager.from_queryset(AmendmentQuerySet))
 

@@ -74,6 +74,8 @@ class Pupil(models.Model):
     looked_after = models.BooleanField(default=False)
     child_in_need = models.BooleanField("child in need / protection plan", default=False)
     young_carer = models.BooleanField(default=False)
+    # Also registered at another school (D is recorded for sessions spent there).
+    dual_registered = models.BooleanField(default=False)
 
     objects = tenant_manager()
 

@@ -149,6 +149,16 @@
   form.addEventListener("change", function (event) {
     dirty = true;
     var row = event.target.closest(".pupil");
+    var conflict = event.target.closest("[data-conflict]");
+    if (conflict && event.target.type === "radio") {
+      // The choice shows on the line: the saved code, or the person's own with its reason.
+      var keep = event.target.value === "saved";
+      setCode(row, keep ? row.dataset.saved : conflict.dataset.mine, { quiet: true });
+      var why = conflict.querySelector("input[type=text]");
+      if (!keep && why) why.focus();
+      announce(keep ? "The saved mark is kept." : "Your mark will replace the saved one: say why.");
+      return;
+    }
     if (event.target.matches("[data-code-select]")) {
       refresh(row);
       updateCount();

@@ -20,6 +20,7 @@ from registers.models import (
     Contact,
     GroupMembership,
     Mark,
+    PlannedEntry,
     Pupil,
     Register,
     RegisterTimes,
@@ -156,6 +157,10 @@ class TestTheDemo:
             assert all(m.is_pre_entered for m in today)
             assert {m.code_id for m in today} == {"I", "M"}
             assert not Mark.objects.filter(school=heelands, date__gt=TODAY).exists()
+            # What the office knows about the day after is planned, not yet a mark.
+            planned = PlannedEntry.objects.filter(school=heelands, session__date__gt=TODAY)
+            assert {(p.code_id, p.source) for p in planned} == {("I", "office")}
+            assert planned.count() == 2
             assert not Register.objects.filter(school=heelands, session__date=TODAY).exists()
             assert Register.objects.filter(school=heelands, session__date=YESTERDAY).count() == 28
             assert (

@@ -16,6 +16,7 @@ from tests.factories import MarkFactory, PupilFactory, SchoolFactory, school_cal
 
 D = dt.date
 MON, TUE, WED = D(2024, 9, 9), D(2024, 9, 10), D(2024, 9, 11)
+PRESENT = (("AM", "/"), ("PM", "\\"))
 
 
 @pytest.fixture
@@ -287,7 +288,7 @@ def test_queries_do_not_grow_with_the_number_of_rows(calendar_school):
     )
 
     def queries_for(some_days):
-        rows = [row(p, d, s, "/") for d in some_days for p in pupils for s in ("AM", "PM")]
+        rows = [row(p, d, s, c) for d in some_days for p in pupils for s, c in PRESENT]
         with CaptureQueriesContext(connection) as ctx:
             done = marks_import(school=calendar_school, rows=rows)
         assert done.created == len(rows)

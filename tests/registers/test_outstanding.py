@@ -61,7 +61,7 @@ def test_another_schools_staff_get_404(client, school, other_school, am):
     assert client.get(url(school, date="2024-09-09", period="AM")).status_code == 404
 
 
-def test_lists_untaken_registers_with_teachers_and_unmarked_counts_then_taken_ones(
+def test_a_register_partly_marked_stays_on_the_list_to_chase_with_its_teachers(
     client, school, office, am
 ):
     teacher = staff(school, Role.TEACHER, first_name="Ada", last_name="Lovelace")
@@ -71,28 +71,31 @@ def test_lists_untaken_registers_with_teachers_and_unmarked_counts_then_taken_on
     empty = RegistrationGroupFactory(school=school, name="Leavers")
     w1, w2, w3 = (PupilFactory(school=school, registration_group=waiting) for _ in range(3))
     d1, d2 = (PupilFactory(school=school, registration_group=done) for _ in range(2))
-    MarkFactory(session=am, pupil=w1, code_id="I")  # a parent's report before registration
+    # One absence saved by the office on the register page: the register is not taken.
+    MarkFactory(session=am, pupil=w1, code_id="I")
+    take(waiting, am, office, at=dt.datetime(2024, 9, 9, 7, 40, tzinfo=dt.UTC))
     MarkFactory(session=am, pupil=d1)
+    MarkFactory(session=am, pupil=d2)
     take(done, am, teacher, at=dt.datetime(2024, 9, 9, 7, 52, tzinfo=dt.UTC))
 
     client.force_login(office)
     response = client.get(url(school, date="2024-09-09", period="AM"))
 
     not_taken = response.context["not_taken"]
-    assert [(st.group, names, st.unmarked) for st, names in not_taken] == [
-        (waiting, ["Ada Lovelace"], 2)
+    assert [(st.group, names, st.marked, st.unmarked) for st, names in not_taken] == [
+        (waiting, ["Ada Lovelace"], 1, 2)
     ]
-    assert [(st.group, st.unmarked) for st in response.context["taken"]] == [(done, 1)]
+    assert [(st.group, st.unmarked) for st in response.context["taken"]] == [(done, 0)]
     html = response.content.decode()
     assert "Ada Lovelace" in html
-    assert "2 of 3" in html
+    assert "1 of 3 marked" in html
     assert "08:52" in html  # taken at, in UK time
     assert empty.name not in html  # nobody on roll: no register to chase
 
 
 def test_everything_taken_says_so(client, school, office, am):
     group = RegistrationGroupFactory(school=school)
-    PupilFactory(school=school, registration_group=group)
+    MarkFactory(session=am, pupil=PupilFactory(school=school, registration_group=group))
     take(group, am, office, at=timezone.now())
     client.force_login(office)
     html = client.get(url(school, date="2024-09-09", period="AM")).content.decode()
