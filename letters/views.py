@@ -1,5 +1,10 @@
 """Letter pages. The middleware has already refused other schools (404) and selected the
-school's scope; each view checks the role (403) and still filters by `request.school`."""
+school's scope; each view checks the role (403) and still filters by `request.school`.
+
+Who opens what (roles in `letters.models`): a letter's PDF and the print batches carry
+parents' names and addresses, so only ROLES_OPEN_LETTERS open them; a trust lead sees the
+lists (which letters, what kind, when) without addressees or links. Pages say so, in
+words, when this server cannot print letters at all (`letters.printable`)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,12 +17,13 @@ from registers.models import Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
-from . import context, kinds, rendering, sandbox, selectors, services
+from . import context, kinds, printable, rendering, sandbox, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
 from .models import (
     ROLES_APPROVE,
     ROLES_DRAFT,
     ROLES_EDIT_TEMPLATES,
+    ROLES_OPEN_LETTERS,
     ROLES_PRINT,
     ROLES_VIEW,
     IssuedLetter,
@@ -31,6 +37,12 @@ def _kind_or_404(kind: str) -> str:
     return kind
 
 
+def _page(request, template: str, context: dict, status: int = 200):
+    """A letters page, with the reason letters cannot be printed here, if there is one."""
+    context = {**context, "printing_problem": printable.problem()}
+    return render(request, template, context, status=status)
+
+
 def _messages_of(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for errors in exc.message_dict.values() for m in errors]
@@ -41,7 +53,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
 def index(request, school_slug):
     school = request.school
     query = request.GET.get("q", "").strip()[:100]
-    return render(
+    return _page(
         request,
         "letters/index.html",
         {
@@ -52,6 +64,7 @@ def index(request, school_slug):
             "can_edit": bool(request.roles & ROLES_EDIT_TEMPLATES),
             "can_approve": bool(request.roles & ROLES_APPROVE),
             "can_print": bool(request.roles & ROLES_PRINT),
+            "can_open": bool(request.roles & ROLES_OPEN_LETTERS),
         },
     )
 
@@ -103,7 +116,7 @@ def template_edit(request, school_slug, kind):
                 "show_summary": current.show_summary,
             }
         )
-    return render(
+    return _page(
         request,
         "letters/template_edit.html",
         {
@@ -161,13 +174,18 @@ def template_preview_pdf(request, school_slug, kind):
     if errors:
         text = "\n".join(m for ms in errors.values() for m in ms)
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
-    pdf = services.sample_pdf(
-        school=request.school,
-        kind=kind,
-        wording=rendering.Wording(
-            subject=data["subject"], body=data["body"], show_summary=data["show_summary"]
-        ),
-    )
+    try:
+        pdf = services.sample_pdf(
+            school=request.school,
+            kind=kind,
+            wording=rendering.Wording(
+                subject=data["subject"], body=data["body"], show_summary=data["show_summary"]
+            ),
+        )
+    except printable.PrintingUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    except printable.Unprintable as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{kind}.pdf"'
     return response
@@ -247,7 +265,7 @@ def print_batches(request, school_slug):
                 f"Print batch ready: {batch.letter_count} letters, {batch.page_count} pages.",
             )
         return redirect("letters:print", school_slug=school.slug)
-    return render(
+    return _page(
         request,
         "letters/print.html",
         {
@@ -257,7 +275,7 @@ def print_batches(request, school_slug):
     )
 
 
-@roles_required(ROLES_VIEW)
+@roles_required(ROLES_OPEN_LETTERS)
 def batch_pdf(request, school_slug, batch_id):
     batch = get_object_or_404(PrintBatch, school=request.school, pk=batch_id)
     return FileResponse(
@@ -276,18 +294,19 @@ def pupil_letters(request, school_slug, pupil_id):
     pupil = get_object_or_404(
         Pupil.objects.select_related("registration_group"), school=request.school, pk=pupil_id
     )
-    return render(
+    return _page(
         request,
         "letters/pupil_letters.html",
         {
             "pupil": pupil,
             "letters": selectors.letters_for_pupil(school=request.school, pupil=pupil),
             "can_draft": bool(request.roles & ROLES_DRAFT),
+            "can_open": bool(request.roles & ROLES_OPEN_LETTERS),
         },
     )
 
 
-@roles_required(ROLES_VIEW)
+@roles_required(ROLES_OPEN_LETTERS)
 def letter_pdf(request, school_slug, letter_id):
     letter = get_object_or_404(
         IssuedLetter, school=request.school, pk=letter_id, rendered_at__isnull=False
@@ -326,7 +345,7 @@ def letter_new(request, school_slug, pupil_id):
             )
             return redirect("letters:pupil", school_slug=request.school.slug, pupil_id=pupil.pk)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(
+    return _page(
         request,
         "letters/letter_new.html",
         {"pupil": pupil, "form": form, "kind_chosen": kind in kinds.Kind.values},
