@@ -437,7 +437,9 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
     """Approve the given drafts in one transaction; returns how many were approved.
 
     Only drafts of this school that have been rendered are approved: approving twice,
-    or two people approving at once, approves (and emails) each letter once.
+    or two people approving at once, approves (and emails) each letter once. Email
+    copies are held for a few minutes so the approval can be undone, then sent by beat
+    or by "Send emails now" (`letters.approval`).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -455,8 +457,6 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
         IssuedLetter.objects.filter(school=school, pk__in=ids, status=Status.DRAFT).update(
             status=Status.APPROVED, approved_by=user, approved_at=now
         )
-        to_email = [pk for pk, channel in approved if channel == Channel.EMAIL]
-        transaction.on_commit(partial(_email_later, school.pk, to_email))
     return len(ids)
 
 

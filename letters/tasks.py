@@ -8,7 +8,7 @@ from celery import group, shared_task
 
 from registers.tenancy import school_scope
 
-from . import printable, services
+from . import approval, printable, services
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +58,12 @@ def send_letter_email(self, school_id: int, letter_id: int) -> bool:
                 log.warning("Letter %s: email failed for good, left for printing", letter_id)
                 return False
             raise  # autoretry_for schedules the next attempt with backoff
+
+
+# ---- Held emails (letters.approval): beat runs this every minute ----------------------
+
+
+@shared_task(ignore_result=True)
+def send_held_emails() -> int:
+    """Send approved email letters whose undo window is over."""
+    return approval.send_due_emails()

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from registers.models import Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
-from . import context, kinds, printable, rendering, sandbox, selectors, services
+from . import approval, context, kinds, printable, rendering, sandbox, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
 from .models import (
     ROLES_APPROVE,
@@ -227,8 +228,18 @@ def logo(request, school_slug):
 # ---- Drafts, approval, printing -----------------------------------------------------
 
 
+# The letters this person approved last, kept in their session for "Undo" and "Send now".
+_LAST_APPROVED = "letters_last_approved"
+
+
+def _plural(n: int, word: str = "letter") -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 @roles_required(ROLES_APPROVE)
 def approve(request, school_slug):
+    """Drafts with each pupil's figures; approving is confirmed (count and kinds), then
+    held so it can be undone until the email is handed over (`letters.approval`)."""
     school = request.school
     if request.method == "POST":
         ids = letter_ids(request.POST.getlist("letter"))
@@ -236,19 +247,63 @@ def approve(request, school_slug):
         if not ids:
             messages.warning(request, "Tick at least one letter first.")
         elif action == "approve":
+            return _confirm(request, ids)
+        elif action == "confirm":
             n = services.letters_approve(school=school, letter_ids=ids, user=request.user)
-            messages.success(
-                request,
-                f"{n} letter{'' if n == 1 else 's'} approved: email copies go now, "
-                "the others wait for the next print batch.",
-            )
+            request.session[_LAST_APPROVED] = ids
+            messages.success(request, f"{_plural(n)} approved.")
+        elif action == "undo":
+            n = approval.letters_unapprove(school=school, letter_ids=ids)
+            gone = len(ids) - n
+            text = f"{_plural(n)} returned to the drafts; nothing was sent."
+            if gone:
+                text += f" {_plural(gone)} had already gone out or been printed, and stayed so."
+            messages.success(request, text)
+            request.session.pop(_LAST_APPROVED, None)
+        elif action == "send_now":
+            n = approval.letters_send_now(school=school, letter_ids=ids)
+            messages.success(request, f"{_plural(n, 'email')} handed to the mail server.")
         elif action == "cancel":
             n = services.letters_cancel(school=school, letter_ids=ids, user=request.user)
-            messages.success(request, f"{n} letter{'' if n == 1 else 's'} cancelled.")
+            messages.success(request, f"{_plural(n)} cancelled.")
         else:
             messages.warning(request, "Choose to approve or to cancel.")
         return redirect("letters:approve", school_slug=school.slug)
-    return render(request, "letters/approve.html", {"letters": selectors.drafts(school=school)})
+    last = request.session.get(_LAST_APPROVED)
+    held = selectors.held_letters(school=school, letter_ids=last) if last else []
+    return _page(
+        request,
+        "letters/approve.html",
+        {
+            "rows": selectors.drafts_with_figures(school=school),
+            "held": held,
+            "held_emails": sum(1 for letter in held if letter.channel == "email"),
+            "hold_minutes": int(approval.hold().total_seconds() // 60),
+            "sent_automatically": approval.sent_automatically(),
+        },
+    )
+
+
+def _confirm(request, ids: list[int]):
+    """The confirmation step of a bulk approval: how many, of which kinds, which warn."""
+    rows = [
+        (letter, figures)
+        for letter, figures in selectors.drafts_with_figures(school=request.school)
+        if letter.pk in set(ids) and letter.is_rendered
+    ]
+    if not rows:
+        messages.warning(request, "None of the ticked letters is a draft ready to approve.")
+        return redirect("letters:approve", school_slug=request.school.slug)
+    return _page(
+        request,
+        "letters/approve_confirm.html",
+        {
+            "rows": rows,
+            "batch": approval.batch(rows),
+            "hold_minutes": int(approval.hold().total_seconds() // 60),
+            "sent_automatically": approval.sent_automatically(),
+        },
+    )
 
 
 @roles_required(ROLES_PRINT)
@@ -345,9 +400,13 @@ def letter_new(request, school_slug, pupil_id):
             )
             return redirect("letters:pupil", school_slug=request.school.slug, pupil_id=pupil.pk)
     status = 400 if request.method == "POST" and form.errors else 200
+    chosen = kind if kind in kinds.Kind.values else None
+    figures = selectors.figures_for(
+        school=request.school, pupil_ids=[pupil.pk], as_of=timezone.localdate(), kind=chosen
+    )[pupil.pk]
     return _page(
         request,
         "letters/letter_new.html",
-        {"pupil": pupil, "form": form, "kind_chosen": kind in kinds.Kind.values},
+        {"pupil": pupil, "form": form, "kind_chosen": bool(chosen), "figures": figures},
         status=status,
     )
