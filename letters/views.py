@@ -126,6 +126,7 @@ def template_edit(request, school_slug, kind):
             "current": current,
             "versions": selectors.template_versions(school=school, kind=kind),
             "variables": context.documentation(kind),
+            "fields": context.insertable(kind),
             "preview": _preview(request, kind, current.subject, current.body, current.show_summary)
             if status == 200
             else None,
