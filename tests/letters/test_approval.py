@@ -199,3 +199,12 @@ def test_undo_and_send_now_only_touch_this_schools_letters(school, other_school,
         undone = approval.letters_unapprove(school=other_school, letter_ids=[x.pk for x in drafts])
 
     assert undone == 0
+
+
+def test_beat_sends_held_emails_every_minute(settings):
+    from letters import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["letters-send-held-emails"]
+
+    assert entry["task"] == tasks.send_held_emails.name
+    assert entry["schedule"] == 60.0
