@@ -37,11 +37,15 @@ $(STAMP): pyproject.toml
 venv install: $(STAMP)
 
 system-packages:
-	bash scripts/system-packages.sh
+	bash scripts/system-packages.sh --run
 
-# Pango and the fonts letters print with come from Debian (scripts/system-packages.sh
-# installs whatever is missing, with sudo when not root); the rest is Python.
-run: system-packages install
+# First the Debian packages (scripts/system-packages.sh installs whatever is missing, with
+# sudo when not root): python3-venv, Pango and the fonts letters print with; the rest is
+# Python. If they cannot be installed the demo still starts, and letter pages say what is
+# missing.
+run:
+	bash scripts/system-packages.sh --run || echo "make run: carrying on; install the packages above for letters to print."
+	$(MAKE) install
 	$(BIN)/python manage.py migrate --noinput
 	# Served by WhiteNoise, as in production (DEBUG stays off unless you set it).
 	$(BIN)/python manage.py collectstatic --noinput -v0

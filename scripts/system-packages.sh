@@ -3,9 +3,10 @@
 #
 #   scripts/system-packages.sh          what the app needs to run: Pango for WeasyPrint
 #                                        (letters) and fonts for every script families in
-#                                        England write in
+#                                        England write in (the Dockerfile)
+#   scripts/system-packages.sh --run    also a Python that can make the venv (`make run`)
 #   scripts/system-packages.sh --ci     also what the tests need: PostgreSQL, Redis,
-#                                        Chromium, poppler-utils, make, python3-venv
+#                                        Chromium, poppler-utils, make (`.ci/run`)
 #
 # Used by `make run`, `.ci/run` and the Dockerfile, so the three never drift apart.
 # Runs apt-get (with sudo when not root) only for what `dpkg -s` says is missing; exits
@@ -23,15 +24,18 @@ RUNTIME=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig
     fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 )
+# `make run`: a Python that can make a venv.
+RUN=(python3 python3-venv)
 # Tests: throw-away PostgreSQL and Redis, the browser tests' Chromium, pdftoppm/pdftotext
-# to look at rendered letters, make, and a Python that can make a venv.
-CI=(postgresql redis-server chromium poppler-utils make python3 python3-venv)
+# to look at rendered letters, and make.
+CI=(postgresql redis-server chromium poppler-utils make)
 
 packages=("${RUNTIME[@]}")
 case "${1:-}" in
-    --ci) packages+=("${CI[@]}") ;;
+    --run) packages+=("${RUN[@]}") ;;
+    --ci) packages+=("${RUN[@]}" "${CI[@]}") ;;
     "") ;;
-    *) echo "usage: $0 [--ci]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--run | --ci]" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg >/dev/null 2>&1; then
