@@ -7,7 +7,9 @@ Two ways a letter can fail to print, both reported in words a school understands
   (`problem()`), and making a PDF raises `PrintingUnavailable`.
 - No installed font has a character of the letter (a name in a script the server has no
   font for): WeasyPrint would draw an empty box (".notdef") and carry on. We refuse the
-  letter instead (`Unprintable`), naming the character and where it is.
+  letter instead (`Unprintable`), naming the character and where it is. A school's
+  wording is checked the same way when it is saved (`missing_in`), so a stray character
+  there is refused at once rather than in every letter.
 
 How missing glyphs are detected: while a PDF is drawn, WeasyPrint (70+) logs a warning
 for every glyph Pango could not find in any font after fontconfig's fallback, with the
@@ -65,6 +67,30 @@ def weasyprint_html():
     from weasyprint import HTML
 
     return HTML
+
+
+# The letters' font stack (letters/pdf/letter.css), for checking text on its own.
+FONT_STACK = (
+    '"Liberation Sans", Arial, "Noto Sans", "Noto Naskh Arabic", "Noto Sans CJK SC", '
+    '"DejaVu Sans", sans-serif'
+)
+
+
+def missing_in(text: str) -> list[str]:
+    """The characters of `text` no installed font can print, in order (empty when all
+    can, or when WeasyPrint is missing: the letter pages say that already). Each distinct
+    character is drawn once in the letters' fonts, so this takes a few milliseconds."""
+    chars = sorted({c for c in text if not c.isspace()})
+    if not chars or problem():
+        return []
+    from django.utils.html import escape
+
+    html_class = weasyprint_html()
+    html = f"<p style='font-family: {FONT_STACK}'>{escape(''.join(chars))}</p>"
+    with missing_glyphs() as missing:
+        html_class(string=html).render().write_pdf()
+    order = {c: text.index(c) for c in missing}
+    return sorted(missing, key=order.get)
 
 
 def failure_text(exc: Exception) -> str:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from registers.models import Pupil, School
 
-from . import context, kinds, rendering, sandbox, selectors
+from . import context, kinds, printable, rendering, sandbox, selectors
 from .kinds import Kind
 from .models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch, letter_pdf_path
 
@@ -57,6 +57,11 @@ def template_check(*, school: School, kind: str, subject: str, body: str) -> dic
     elif body_errors := sandbox.template_errors(body, allowed, context.LISTS):
         errors["body"] = body_errors
     if errors:
+        return errors
+    # A character no font has would refuse every letter: say so now (letters.printable).
+    if missing := printable.missing_in(f"{subject}\n{body}"):
+        where = {c: "the letter's wording" for c in missing}
+        errors["body"] = [str(printable.Unprintable(missing, where))]
         return errors
     # A trial run on sample data catches what only shows when rendering.
     sample = context.sample_context(

@@ -4,12 +4,13 @@ letter (never a letter of empty boxes)."""
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
 from letters import printable, services
-from letters.models import IssuedLetter
+from letters.models import IssuedLetter, LetterTemplate
 from registers.tenancy import school_scope
 from tests.factories import ContactFactory, PupilFactory
 from tests.letters.conftest import AS_OF, pdf_text, year_marks
@@ -135,3 +136,20 @@ def test_render_letter_refuses_a_date_it_cannot_read(school, pupil, tmp_path):
             "--as-of",
             "20/09/2024",
         )
+
+
+def test_a_wording_with_a_character_no_font_has_is_refused_when_saved(school, make_staff):
+    with school_scope(school), pytest.raises(ValidationError) as refused:
+        services.template_save(
+            school=school,
+            kind="stage_1",
+            subject="Attendance",
+            body=f"<p>Dear parent {NO_FONT}</p>",
+            show_summary=True,
+            user=make_staff(school, "attendance_lead"),
+        )
+
+    [message] = refused.value.message_dict["body"]
+    assert "(U+E000) in the letter's wording" in message
+    with scopes_disabled():
+        assert not LetterTemplate.objects.exists()
