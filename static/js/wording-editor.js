@@ -78,11 +78,25 @@
     });
   });
 
+  // A field goes where the writer last was: the heading or the wording.
+  var heading = form.querySelector("#id_subject");
+  var target = surface;
+  heading.addEventListener("focus", function () { target = heading; });
+  surface.addEventListener("focus", function () { target = surface; });
+
   root.querySelector("[data-insert]").addEventListener("click", function () {
     var snippet = fieldList.value;
     if (!snippet) { fieldList.focus(); return; }
-    command("insertText", snippet);
     fieldList.value = "";
+    if (target === heading) {
+      var start = heading.selectionStart, end = heading.selectionEnd;
+      heading.value = heading.value.slice(0, start) + snippet + heading.value.slice(end);
+      heading.focus();
+      heading.setSelectionRange(start + snippet.length, start + snippet.length);
+      heading.dispatchEvent(new Event("input", { bubbles: true }));
+      return;
+    }
+    command("insertText", snippet);
   });
 
   surface.addEventListener("input", sync);

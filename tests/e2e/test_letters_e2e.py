@@ -69,6 +69,14 @@ def test_the_lead_writes_a_letter_in_the_plain_editor_and_a_refused_save_is_acce
         "<strong>Please arrive by 8.50.</strong></p>"
     )
 
+    # A field goes into the heading too, where the cursor was.
+    heading = tablet.get_by_label("Heading")
+    heading.fill("Arriving on time: ")
+    heading.press("End")
+    tablet.get_by_label("A field to insert").select_option(value="{{ pupil.full_name }}")
+    tablet.get_by_role("button", name="Insert", exact=True).click()
+    expect(heading).to_have_value("Arriving on time: {{ pupil.full_name }}")
+
     # A field that is not the letter's: refused on saving, with the reason, nothing saved.
     surface.click()
     tablet.keyboard.press("End")
@@ -94,6 +102,7 @@ def test_a_bulk_approval_is_confirmed_with_its_count_and_kinds_then_undone(
     letters.append(issued_letter(pupils[2], kind="lateness_1"))
     tablet.context.add_cookies([login_cookie(live_server, head)])
     tablet.goto(live_server.url + reverse("letters:approve", args=[school.slug]))
+    no_violations(tablet)
 
     tablet.get_by_label("Select all").check()
     tablet.get_by_role("button", name="Approve selected…").click()
