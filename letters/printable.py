@@ -28,7 +28,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-FIX = "run scripts/system-packages.sh on the server to install Pango and the fonts"
+FIX = (
+    "run scripts/system-packages.sh on the server to install Pango and the fonts, "
+    "then restart the app"
+)
 
 
 class PrintingUnavailable(RuntimeError):
