@@ -287,10 +287,11 @@ def approve(request, school_slug):
 
 def _confirm(request, ids: list[int]):
     """The confirmation step of a bulk approval: how many, of which kinds, which warn."""
+    chosen = set(ids)
     rows = [
         (letter, figures)
         for letter, figures in selectors.drafts_with_figures(school=request.school)
-        if letter.pk in set(ids) and letter.is_rendered
+        if letter.pk in chosen and letter.is_rendered
     ]
     if not rows:
         messages.warning(request, "None of the ticked letters is a draft ready to approve.")
