@@ -448,7 +448,7 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        approved = list(
+        ids = list(
             IssuedLetter.objects.select_for_update()
             .filter(
                 school=school,
@@ -456,9 +456,8 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
                 status=Status.DRAFT,
                 rendered_at__isnull=False,
             )
-            .values_list("pk", "channel")
+            .values_list("pk", flat=True)
         )
-        ids = [pk for pk, _channel in approved]
         IssuedLetter.objects.filter(school=school, pk__in=ids, status=Status.DRAFT).update(
             status=Status.APPROVED, approved_by=user, approved_at=now
         )
