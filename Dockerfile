@@ -6,11 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint (letters) renders through Pango/HarfBuzz and needs at least one font.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
+# WeasyPrint (letters) renders through Pango/HarfBuzz, with fonts for every script families
+# write in: the same list as `make run` and CI (scripts/system-packages.sh).
+COPY scripts/system-packages.sh /tmp/system-packages.sh
+RUN /tmp/system-packages.sh && rm -rf /var/lib/apt/lists/* /tmp/system-packages.sh
 
 WORKDIR /app
 

@@ -18,11 +18,12 @@ PYTEST      := $(BIN)/pytest -n 2 --dist loadfile
 # Browser tests use the system Chromium (/usr/bin/chromium); Playwright must never fetch one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help venv install run test e2e lint bench
+.PHONY: help venv install system-packages run test e2e lint bench
 
 help:
 	@echo "make install   create .venv and install the project with dev extras"
-	@echo "make run       migrate, seed demo data, runserver on 127.0.0.1:8000 (SQLite)"
+	@echo "make run       system packages if missing (Pango, fonts), migrate, seed demo data,"
+	@echo "               runserver on 127.0.0.1:8000 (SQLite)"
 	@echo "make test      full test suite against throw-away PostgreSQL + Redis"
 	@echo "               (extra pytest arguments: make test PYTEST_ARGS='-k marks -x')"
 	@echo "make e2e       browser tests only (-m e2e)"
@@ -37,12 +38,21 @@ $(STAMP): pyproject.toml
 
 venv install: $(STAMP)
 
+system-packages:
+	bash scripts/system-packages.sh --run
+
 # A key of this machine's own, never committed; an existing .env is left as it is.
 .env:
 	@$(PYTHON) -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
 	@echo "wrote a new random SECRET_KEY to .env"
 
-run: install .env
+# First the Debian packages (scripts/system-packages.sh installs whatever is missing, with
+# sudo when not root): python3-venv, Pango and the fonts letters print with; the rest is
+# Python. If they cannot be installed the demo still starts, and letter pages say what is
+# missing.
+run: .env
+	bash scripts/system-packages.sh --run || echo "make run: carrying on; install the packages above for letters to print."
+	$(MAKE) install
 	$(BIN)/python manage.py migrate --noinput
 	# Served by WhiteNoise, as in production (DEBUG stays off unless you set it).
 	$(BIN)/python manage.py collectstatic --noinput -v0

@@ -417,3 +417,28 @@ def sample_weeks() -> list[dict]:
             }
         )
     return weeks
+
+
+# ---- Fields offered by the plain editor -------------------------------------------------
+
+# How the plain editor writes a field that holds a date or a time, so a school never has
+# to learn filter syntax (the same formats as the suggested wordings).
+_DATE_PATHS = frozenset(
+    {"date", "pupil.date_of_birth", "attendance.from", "attendance.to", "recent.from"}
+)
+_FORMATS = {"date": '|date:"j F Y"', "time": '|time:"g:i a"'}
+
+
+def insertable(kind: str) -> list[tuple[str, str]]:
+    """(what it is, the text inserted) for every documented field a letter can print
+    directly, for the editor's "Insert a field" list. Lists are left out: they need
+    {% for %}, which the HTML view of the editor still allows."""
+    cause_kinds = {f"cause.{f.name}": f.kind for f in kinds.spec(kind).cause}
+    fields = []
+    for path, help_text in documentation(kind):
+        if path in LISTS or "[]" in path:
+            continue
+        kind_of = "date" if path in _DATE_PATHS else cause_kinds.get(path, "")
+        label = help_text.split(". Write it")[0].rstrip(".")
+        fields.append((f"{label} ({path})", f"{{{{ {path}{_FORMATS.get(kind_of, '')} }}}}"))
+    return fields

@@ -20,7 +20,7 @@ class TemplateForm(forms.Form):
         widget=forms.Textarea(
             attrs={"rows": 22, "spellcheck": "true", "aria-describedby": "id_body-help"}
         ),
-        help_text="Paragraphs in <p>…</p>; variables in {{ … }} (listed below).",
+        help_text="Paragraphs in <p>…</p>; fields in {{ … }} (listed below).",
     )
     show_summary = forms.BooleanField(
         label="Show the attendance table and chart after the letter", required=False

@@ -293,3 +293,85 @@ def cause_clean(kind: str, cause: dict | None) -> dict:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+# ---- Does a kind fit the pupil's figures? ---------------------------------------------
+
+
+class Fit(models.TextChoices):
+    """What a kind of letter says about the pupil's figures. Checked (as a warning, not a
+    refusal) beside every draft, before anyone approves it: a stage 1 concern letter to a
+    pupil at 97% against a 96% target is almost certainly a slip."""
+
+    # Attendance (this academic year, up to the letter's date) below the school's target.
+    BELOW_TARGET = "below_target", "attendance below the school's target"
+    # Absence of 10% or more (DESIGN.md §6, `registers.stats.PERSISTENT_ABSENCE`).
+    PERSISTENT = "persistent", "persistent absence (absence of 10% or more)"
+    # Every possible session attended.
+    FULL = "full", "100% attendance"
+    # At least one late arrival (L) this year.
+    LATE = "late", "at least one late arrival"
+    # At least one unauthorised absence this year.
+    UNAUTHORISED = "unauthorised", "at least one unauthorised absence"
+    # Attendance higher than the figure given at the last review (cause.previous_pct).
+    IMPROVED = "improved", "attendance higher than at the last review"
+
+
+# The rule each kind is checked against. Kinds not listed depend on the case, not on the
+# year's figures (leave decisions, recent-weeks traffic lights, a meeting, missing from
+# school), so nothing is checked for them.
+FITS: dict[str, Fit] = {
+    Kind.STAGE_1: Fit.BELOW_TARGET,
+    Kind.STAGE_2: Fit.BELOW_TARGET,
+    Kind.STAGE_3: Fit.BELOW_TARGET,
+    Kind.NOTICE_TO_IMPROVE: Fit.BELOW_TARGET,
+    Kind.PERSISTENT_ABSENCE: Fit.PERSISTENT,
+    Kind.PENALTY_WARNING: Fit.UNAUTHORISED,
+    Kind.LATENESS_1: Fit.LATE,
+    Kind.LATENESS_2: Fit.LATE,
+    Kind.IMPROVEMENT: Fit.IMPROVED,
+    Kind.CERTIFICATE_100: Fit.FULL,
+}
+
+
+def _pct(value) -> str:
+    if value is None:
+        return "not yet counted"
+    return f"{Decimal(str(value)).normalize():f}%"  # 100.00 -> 100%, 97.10 -> 97.1%
+
+
+def misfit(kind: str, *, summary, target, cause: dict | None = None) -> str:
+    """Why a kind of letter does not fit a pupil's figures, in a sentence; "" when it fits
+    or nothing is checked for the kind.
+
+    `summary` is a `registers.stats.Summary` for the academic year up to the letter's date,
+    `target` the school's attendance target in % (a number), `cause` the letter's details.
+    """
+    fit = FITS.get(Kind(kind))
+    if fit is None:
+        return ""
+    pct = summary.attendance_pct
+    if pct is None:
+        return f"This letter is for {fit.label}, but there is no attendance to count yet."
+    target = Decimal(str(target))
+    broken = {
+        Fit.BELOW_TARGET: pct >= target,
+        Fit.PERSISTENT: not summary.persistent_absence,
+        Fit.FULL: pct < 100,
+        Fit.LATE: summary.lates == 0,
+        Fit.UNAUTHORISED: summary.unauthorised == 0,
+        Fit.IMPROVED: (cause or {}).get("previous_pct") is not None
+        and pct <= Decimal(str(cause["previous_pct"])),
+    }[fit]
+    if not broken:
+        return ""
+    previous = _pct((cause or {}).get("previous_pct"))
+    figures = {
+        Fit.BELOW_TARGET: f"attendance is {_pct(pct)} and the target {_pct(target)}",
+        Fit.PERSISTENT: f"absence is {_pct(summary.absence_pct)}",
+        Fit.FULL: f"attendance is {_pct(pct)}",
+        Fit.LATE: "no late arrival is recorded",
+        Fit.UNAUTHORISED: "no unauthorised absence is recorded",
+        Fit.IMPROVED: f"attendance is {_pct(pct)}, against {previous} at the last review",
+    }[fit]
+    return f"This letter is for {fit.label}, but {figures}."

@@ -32,7 +32,13 @@ ROLES_APPROVE = frozenset({Role.HEADTEACHER, Role.ATTENDANCE_LEAD})
 ROLES_VIEW = ROLES_PUPIL_RECORDS
 # Drafting by hand is casework; printing and posting is done in the office too.
 ROLES_DRAFT = frozenset({Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER})
-ROLES_PRINT = ROLES_VIEW - {Role.TRUST_LEAD}
+# A letter's PDF, a print batch and who a letter went to carry parents' names and home
+# addresses: the roles that see contacts in the API (ROLES_REGISTER_ANY_GROUP: office,
+# attendance officer and lead, headteacher, school admin). A trust lead oversees figures
+# (which letters went, of what kind, when) and never opens one; teachers go through the
+# office.
+ROLES_OPEN_LETTERS = ROLES_VIEW - {Role.TRUST_LEAD}
+ROLES_PRINT = ROLES_OPEN_LETTERS
 
 LOGO_MAX_BYTES = 1024 * 1024
 

@@ -3,10 +3,15 @@
 The wording is rendered by the sandbox (`letters.sandbox`); the layout around it is our
 own trusted template (`letters/pdf/letter.html`). WeasyPrint fetches nothing but the
 school's logo: a school's wording cannot make the server read a file or a URL.
+
+WeasyPrint is imported only when a PDF is made (`letters.printable`), so the app starts on
+a server without Pango. A letter with a character no font can print is refused
+(`printable.Unprintable`), never issued with empty boxes.
 """
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 from dataclasses import dataclass
 from io import BytesIO
@@ -15,12 +20,10 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from registers import stats
 
-from . import kinds, sandbox
+from . import kinds, printable, sandbox
 from .context import days_figure
 
 LOGO_URL = "school-logo:letterhead"
@@ -167,32 +170,49 @@ def letter_html(
 # ---- PDF ---------------------------------------------------------------------------
 
 
-class _LetterFetcher(URLFetcher):
-    """Serves the school's logo and refuses every other URL (files, web, data)."""
+@functools.cache
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, logo: bytes | None):
-        super().__init__(allowed_protocols=set())
-        self.logo = logo
+    class LetterFetcher(URLFetcher):
+        """Serves the school's logo and refuses every other URL (files, web, data)."""
 
-    def fetch(self, url, headers=None):
-        if url == LOGO_URL and self.logo:
-            mime = "image/png" if self.logo.startswith(b"\x89PNG") else "image/jpeg"
-            return URLFetcherResponse(url, body=self.logo, headers={"Content-Type": mime})
-        raise ValueError(f"Letters do not load {url!r}.")
+        def __init__(self, logo: bytes | None):
+            super().__init__(allowed_protocols=set())
+            self.logo = logo
+
+        def fetch(self, url, headers=None):
+            if url == LOGO_URL and self.logo:
+                mime = "image/png" if self.logo.startswith(b"\x89PNG") else "image/jpeg"
+                return URLFetcherResponse(url, body=self.logo, headers={"Content-Type": mime})
+            raise ValueError(f"Letters do not load {url!r}.")
+
+    return LetterFetcher
 
 
-def html_to_pdf(html: str, *, logo: bytes | None = None) -> tuple[bytes, int]:
-    document = HTML(string=html, url_fetcher=_LetterFetcher(logo)).render()
-    return document.write_pdf(), len(document.pages)
+def html_to_pdf(html: str, *, logo: bytes | None = None) -> tuple[bytes, int, list[str]]:
+    """(PDF, pages, characters drawn as empty boxes because no font has them)."""
+    html_class = printable.weasyprint_html()
+    with printable.missing_glyphs() as missing:
+        document = html_class(string=html, url_fetcher=_fetcher_class()(logo)).render()
+        pdf = document.write_pdf()
+    return pdf, len(document.pages), list(missing)
 
 
 def render(
     *, kind: str, wording: Wording, context: dict, weeks: list[dict], logo: bytes | None
 ) -> Rendered:
+    """One copy of a letter. Raises printable.Unprintable (naming each character and where
+    it is) when a font is missing, and printable.PrintingUnavailable without WeasyPrint."""
     subject, html = letter_html(
         kind=kind, wording=wording, context=context, weeks=weeks, has_logo=bool(logo)
     )
-    pdf, pages = html_to_pdf(html, logo=logo)
+    pdf, pages, missing = html_to_pdf(html, logo=logo)
+    if missing:
+        source = f"{wording.subject}\n{wording.body}"
+        raise printable.Unprintable(
+            missing, printable.where(missing, context=context, wording=source)
+        )
     return Rendered(subject=subject, html=html, pdf=pdf, page_count=pages)
 
 

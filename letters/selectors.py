@@ -215,3 +215,104 @@ def status_counts(*, school: School) -> dict[str, int]:
 
 def recent_letters(*, school: School, limit: int = 20):
     return _listed(IssuedLetter.objects.filter(school=school))[:limit]
+
+
+# ---- Look before sending -------------------------------------------------------------
+
+INDICATOR_LABELS = {
+    "persistent_absence": "Persistent absence",
+    "severe_absence": "Severe absence",
+    "penalty_threshold": "Penalty notice threshold",
+    "missing_from_school": "Missing from school",
+    "deletion_review": "Deletion review",
+    "long_illness": "Long illness",
+}
+
+
+@dataclass
+class Figures:
+    """A pupil's figures as a letter will state them, and whether its kind fits them."""
+
+    summary: stats.Summary
+    indicators: list[str]
+    # Why the letter's kind does not fit the figures ("" when it does): `kinds.misfit`.
+    warning: str
+
+    @property
+    def attendance_pct(self):
+        return self.summary.attendance_pct
+
+    @property
+    def sessions_missed(self) -> int:
+        return self.summary.absent
+
+
+def figures_for(
+    *, school: School, pupil_ids, as_of: dt.date, kind: str | None = None, causes=None
+) -> dict[int, Figures]:
+    """Figures for the academic year up to `as_of` for each pupil: attendance %, sessions
+    missed, the indicators of DESIGN.md §6 (labels) and, for a `kind`, why it does not
+    fit. The same queries for any number of pupils (a summary and `stats.indicators`).
+    `causes` maps pupil id to the letter's details (for kinds that compare with them)."""
+    ids = list(dict.fromkeys(pupil_ids))
+    if not ids:
+        return {}
+    start = academic_year_start(school=school, day=as_of)
+    summaries = stats.summarise(school=school, start=start, end=as_of, pupils=ids)
+    held = stats.indicators(school=school, as_of=as_of, pupils=ids)
+    target = school.attendance_target
+    return {
+        pid: Figures(
+            summary=summaries[pid],
+            indicators=[INDICATOR_LABELS.get(key, key) for key in held.get(pid, [])],
+            warning=kinds.misfit(
+                kind, summary=summaries[pid], target=target, cause=(causes or {}).get(pid)
+            )
+            if kind
+            else "",
+        )
+        for pid in ids
+    }
+
+
+def drafts_with_figures(*, school: School) -> list[tuple[IssuedLetter, Figures]]:
+    """The drafts in approval order, each with its pupil's figures as of the letter's own
+    date and its kind checked against them. Queries: the drafts, then the figures once per
+    distinct letter date (drafts made the same day share one), never per pupil."""
+    letters = list(drafts(school=school))
+    by_day: dict[dt.date, list[IssuedLetter]] = {}
+    for letter in letters:
+        by_day.setdefault(letter.as_of, []).append(letter)
+    figures: dict[int, Figures] = {}
+    for day, day_letters in by_day.items():
+        plain = figures_for(school=school, pupil_ids=[x.pupil_id for x in day_letters], as_of=day)
+        for letter in day_letters:
+            base = plain[letter.pupil_id]
+            warning = kinds.misfit(
+                letter.kind,
+                summary=base.summary,
+                target=school.attendance_target,
+                cause=kinds.cause_clean(letter.kind, letter.cause),
+            )
+            figures[letter.pk] = Figures(
+                summary=base.summary, indicators=base.indicators, warning=warning
+            )
+    return [(letter, figures[letter.pk]) for letter in letters]
+
+
+def undoable(*, school: School, letter_ids):
+    """Approved letters that have not gone out: not handed to the mail server, not failed
+    for good, not in a print batch. Undo and "send now" act on these only."""
+    return IssuedLetter.objects.filter(
+        school=school,
+        pk__in=list(letter_ids),
+        status=IssuedLetter.Status.APPROVED,
+        email_attempts=0,
+        email_failed_at__isnull=True,
+        print_batch__isnull=True,
+    )
+
+
+def held_letters(*, school: School, letter_ids) -> list[IssuedLetter]:
+    """Of the letters approved last, those that can still be undone (one query)."""
+    return list(_listed(undoable(school=school, letter_ids=letter_ids)))

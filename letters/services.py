@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from registers.models import Pupil, School
 
-from . import context, kinds, rendering, sandbox, selectors
+from . import context, kinds, printable, rendering, sandbox, selectors
 from .kinds import Kind
 from .models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch, letter_pdf_path
 
@@ -57,6 +57,11 @@ def template_check(*, school: School, kind: str, subject: str, body: str) -> dic
     elif body_errors := sandbox.template_errors(body, allowed, context.LISTS):
         errors["body"] = body_errors
     if errors:
+        return errors
+    # A character no font has would refuse every letter: say so now (letters.printable).
+    if missing := printable.missing_in(f"{subject}\n{body}"):
+        where = {c: "the letter's wording" for c in missing}
+        errors["body"] = [str(printable.Unprintable(missing, where))]
         return errors
     # A trial run on sample data catches what only shows when rendering.
     sample = context.sample_context(
@@ -437,11 +442,13 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
     """Approve the given drafts in one transaction; returns how many were approved.
 
     Only drafts of this school that have been rendered are approved: approving twice,
-    or two people approving at once, approves (and emails) each letter once.
+    or two people approving at once, approves (and emails) each letter once. Email
+    copies are held for a few minutes so the approval can be undone, then sent by beat
+    or by "Send emails now" (`letters.approval`).
     """
     now = timezone.now()
     with transaction.atomic():
-        approved = list(
+        ids = list(
             IssuedLetter.objects.select_for_update()
             .filter(
                 school=school,
@@ -449,14 +456,11 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
                 status=Status.DRAFT,
                 rendered_at__isnull=False,
             )
-            .values_list("pk", "channel")
+            .values_list("pk", flat=True)
         )
-        ids = [pk for pk, _channel in approved]
         IssuedLetter.objects.filter(school=school, pk__in=ids, status=Status.DRAFT).update(
             status=Status.APPROVED, approved_by=user, approved_at=now
         )
-        to_email = [pk for pk, channel in approved if channel == Channel.EMAIL]
-        transaction.on_commit(partial(_email_later, school.pk, to_email))
     return len(ids)
 
 

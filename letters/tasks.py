@@ -8,7 +8,7 @@ from celery import group, shared_task
 
 from registers.tenancy import school_scope
 
-from . import services
+from . import approval, printable, services
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def render_letter(school_id: int, letter_id: int) -> bool:
         except Exception as exc:
             # Recorded on the letter (the approval page shows it) rather than lost in a log.
             log.exception("Letter %s could not be rendered", letter_id)
-            services.letter_render_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+            services.letter_render_failed(letter_id=letter_id, error=printable.failure_text(exc))
             return False
 
 
@@ -58,3 +58,12 @@ def send_letter_email(self, school_id: int, letter_id: int) -> bool:
                 log.warning("Letter %s: email failed for good, left for printing", letter_id)
                 return False
             raise  # autoretry_for schedules the next attempt with backoff
+
+
+# ---- Held emails (letters.approval): beat runs this every minute ----------------------
+
+
+@shared_task(ignore_result=True)
+def send_held_emails() -> int:
+    """Send approved email letters whose undo window is over."""
+    return approval.send_due_emails()

@@ -1,10 +1,16 @@
 """Letter pages. The middleware has already refused other schools (404) and selected the
-school's scope; each view checks the role (403) and still filters by `request.school`."""
+school's scope; each view checks the role (403) and still filters by `request.school`.
+
+Who opens what (roles in `letters.models`): a letter's PDF and the print batches carry
+parents' names and addresses, so only ROLES_OPEN_LETTERS open them; a trust lead sees the
+lists (which letters, what kind, when) without addressees or links. Pages say so, in
+words, when this server cannot print letters at all (`letters.printable`)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -13,12 +19,13 @@ from registers.models import AccessEvent, Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
-from . import context, kinds, rendering, sandbox, selectors, services
+from . import approval, context, kinds, printable, rendering, sandbox, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
 from .models import (
     ROLES_APPROVE,
     ROLES_DRAFT,
     ROLES_EDIT_TEMPLATES,
+    ROLES_OPEN_LETTERS,
     ROLES_PRINT,
     ROLES_VIEW,
     IssuedLetter,
@@ -32,6 +39,12 @@ def _kind_or_404(kind: str) -> str:
     return kind
 
 
+def _page(request, template: str, context: dict, status: int = 200):
+    """A letters page, with the reason letters cannot be printed here, if there is one."""
+    context = {**context, "printing_problem": printable.problem()}
+    return render(request, template, context, status=status)
+
+
 def _messages_of(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for errors in exc.message_dict.values() for m in errors]
@@ -42,7 +55,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
 def index(request, school_slug):
     school = request.school
     query = request.GET.get("q", "").strip()[:100]
-    return render(
+    return _page(
         request,
         "letters/index.html",
         {
@@ -53,6 +66,7 @@ def index(request, school_slug):
             "can_edit": bool(request.roles & ROLES_EDIT_TEMPLATES),
             "can_approve": bool(request.roles & ROLES_APPROVE),
             "can_print": bool(request.roles & ROLES_PRINT),
+            "can_open": bool(request.roles & ROLES_OPEN_LETTERS),
         },
     )
 
@@ -104,7 +118,7 @@ def template_edit(request, school_slug, kind):
                 "show_summary": current.show_summary,
             }
         )
-    return render(
+    return _page(
         request,
         "letters/template_edit.html",
         {
@@ -113,6 +127,7 @@ def template_edit(request, school_slug, kind):
             "current": current,
             "versions": selectors.template_versions(school=school, kind=kind),
             "variables": context.documentation(kind),
+            "fields": context.insertable(kind),
             "preview": _preview(request, kind, current.subject, current.body, current.show_summary)
             if status == 200
             else None,
@@ -162,13 +177,18 @@ def template_preview_pdf(request, school_slug, kind):
     if errors:
         text = "\n".join(m for ms in errors.values() for m in ms)
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
-    pdf = services.sample_pdf(
-        school=request.school,
-        kind=kind,
-        wording=rendering.Wording(
-            subject=data["subject"], body=data["body"], show_summary=data["show_summary"]
-        ),
-    )
+    try:
+        pdf = services.sample_pdf(
+            school=request.school,
+            kind=kind,
+            wording=rendering.Wording(
+                subject=data["subject"], body=data["body"], show_summary=data["show_summary"]
+            ),
+        )
+    except printable.PrintingUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    except printable.Unprintable as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{kind}.pdf"'
     return response
@@ -219,8 +239,18 @@ def _stored_file(field_file):
 # ---- Drafts, approval, printing -----------------------------------------------------
 
 
+# The letters this person approved last, kept in their session for "Undo" and "Send now".
+_LAST_APPROVED = "letters_last_approved"
+
+
+def _plural(n: int, word: str = "letter") -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 @roles_required(ROLES_APPROVE)
 def approve(request, school_slug):
+    """Drafts with each pupil's figures; approving is confirmed (count and kinds), then
+    held so it can be undone until the email is handed over (`letters.approval`)."""
     school = request.school
     if request.method == "POST":
         ids = letter_ids(request.POST.getlist("letter"))
@@ -228,19 +258,64 @@ def approve(request, school_slug):
         if not ids:
             messages.warning(request, "Tick at least one letter first.")
         elif action == "approve":
+            return _confirm(request, ids)
+        elif action == "confirm":
             n = services.letters_approve(school=school, letter_ids=ids, user=request.user)
-            messages.success(
-                request,
-                f"{n} letter{'' if n == 1 else 's'} approved: email copies go now, "
-                "the others wait for the next print batch.",
-            )
+            request.session[_LAST_APPROVED] = ids
+            messages.success(request, f"{_plural(n)} approved.")
+        elif action == "undo":
+            n = approval.letters_unapprove(school=school, letter_ids=ids)
+            gone = len(ids) - n
+            text = f"{_plural(n)} returned to the drafts; nothing was sent."
+            if gone:
+                text += f" {_plural(gone)} had already gone out or been printed, and stayed so."
+            messages.success(request, text)
+            request.session.pop(_LAST_APPROVED, None)
+        elif action == "send_now":
+            n = approval.letters_send_now(school=school, letter_ids=ids)
+            messages.success(request, f"{_plural(n, 'email')} handed to the mail server.")
         elif action == "cancel":
             n = services.letters_cancel(school=school, letter_ids=ids, user=request.user)
-            messages.success(request, f"{n} letter{'' if n == 1 else 's'} cancelled.")
+            messages.success(request, f"{_plural(n)} cancelled.")
         else:
             messages.warning(request, "Choose to approve or to cancel.")
         return redirect("letters:approve", school_slug=school.slug)
-    return render(request, "letters/approve.html", {"letters": selectors.drafts(school=school)})
+    last = request.session.get(_LAST_APPROVED)
+    held = selectors.held_letters(school=school, letter_ids=last) if last else []
+    return _page(
+        request,
+        "letters/approve.html",
+        {
+            "rows": selectors.drafts_with_figures(school=school),
+            "held": held,
+            "held_emails": sum(1 for letter in held if letter.channel == "email"),
+            "hold_minutes": int(approval.hold().total_seconds() // 60),
+            "sent_automatically": approval.sent_automatically(),
+        },
+    )
+
+
+def _confirm(request, ids: list[int]):
+    """The confirmation step of a bulk approval: how many, of which kinds, which warn."""
+    chosen = set(ids)
+    rows = [
+        (letter, figures)
+        for letter, figures in selectors.drafts_with_figures(school=request.school)
+        if letter.pk in chosen and letter.is_rendered
+    ]
+    if not rows:
+        messages.warning(request, "None of the ticked letters is a draft ready to approve.")
+        return redirect("letters:approve", school_slug=request.school.slug)
+    return _page(
+        request,
+        "letters/approve_confirm.html",
+        {
+            "rows": rows,
+            "batch": approval.batch(rows),
+            "hold_minutes": int(approval.hold().total_seconds() // 60),
+            "sent_automatically": approval.sent_automatically(),
+        },
+    )
 
 
 @roles_required(ROLES_PRINT)
@@ -257,7 +332,7 @@ def print_batches(request, school_slug):
                 f"Print batch ready: {batch.letter_count} letters, {batch.page_count} pages.",
             )
         return redirect("letters:print", school_slug=school.slug)
-    return render(
+    return _page(
         request,
         "letters/print.html",
         {
@@ -267,7 +342,7 @@ def print_batches(request, school_slug):
     )
 
 
-@roles_required(ROLES_VIEW)
+@roles_required(ROLES_OPEN_LETTERS)
 def batch_pdf(request, school_slug, batch_id):
     batch = get_object_or_404(PrintBatch, school=request.school, pk=batch_id)
     pdf = _stored_file(batch.pdf)
@@ -292,18 +367,19 @@ def pupil_letters(request, school_slug, pupil_id):
     pupil = get_object_or_404(
         Pupil.objects.select_related("registration_group"), school=request.school, pk=pupil_id
     )
-    return render(
+    return _page(
         request,
         "letters/pupil_letters.html",
         {
             "pupil": pupil,
             "letters": selectors.letters_for_pupil(school=request.school, pupil=pupil),
             "can_draft": bool(request.roles & ROLES_DRAFT),
+            "can_open": bool(request.roles & ROLES_OPEN_LETTERS),
         },
     )
 
 
-@roles_required(ROLES_VIEW)
+@roles_required(ROLES_OPEN_LETTERS)
 def letter_pdf(request, school_slug, letter_id):
     letter = get_object_or_404(
         IssuedLetter, school=request.school, pk=letter_id, rendered_at__isnull=False
@@ -349,9 +425,13 @@ def letter_new(request, school_slug, pupil_id):
             )
             return redirect("letters:pupil", school_slug=request.school.slug, pupil_id=pupil.pk)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(
+    chosen = kind if kind in kinds.Kind.values else None
+    figures = selectors.figures_for(
+        school=request.school, pupil_ids=[pupil.pk], as_of=timezone.localdate(), kind=chosen
+    )[pupil.pk]
+    return _page(
         request,
         "letters/letter_new.html",
-        {"pupil": pupil, "form": form, "kind_chosen": kind in kinds.Kind.values},
+        {"pupil": pupil, "form": form, "kind_chosen": bool(chosen), "figures": figures},
         status=status,
     )

@@ -5,9 +5,16 @@ from contextlib import contextmanager
 from django.db.models import Q
 from django_scopes import scope, scopes_disabled
 
-from .models import Membership, Role, School
+from .models import Contact, Membership, Role, School
 
-__all__ = ["school_scope", "trust_scope", "scopes_disabled", "roles_at", "staff_schools"]
+__all__ = [
+    "school_scope",
+    "trust_scope",
+    "scopes_disabled",
+    "roles_at",
+    "staff_schools",
+    "parent_schools",
+]
 
 
 @contextmanager
@@ -44,3 +51,24 @@ def staff_schools(user):
     ) | School.objects.filter(
         trust__in=Membership.objects.filter(user=user, role=Role.TRUST_LEAD).values("trust")
     )
+
+
+def parent_schools(user) -> list[dict]:
+    """Where a parent account has children (contacts with parental responsibility linked
+    to the account), for the home page until the parent portal exists:
+    [{"school": School, "children": ["Sam", ...]}] by school name. One query, across
+    schools by design (the account's own children only)."""
+    if not user.is_authenticated:
+        return []
+    found: dict[int, dict] = {}
+    with scopes_disabled():
+        contacts = (
+            Contact.objects.filter(user=user, parental_responsibility=True)
+            .select_related("school", "pupil")
+            .order_by("school__name", "pupil__legal_forename")
+        )
+        for contact in contacts:
+            entry = found.setdefault(contact.school_id, {"school": contact.school, "children": []})
+            if contact.pupil.forename not in entry["children"]:
+                entry["children"].append(contact.pupil.forename)
+    return list(found.values())

@@ -21,16 +21,22 @@ from .models import (
     Session,
 )
 from .permissions import roles_required
-from .tenancy import staff_schools
+from .tenancy import parent_schools, staff_schools
 
 
 @login_required
 def home(request):
-    """Where a member of staff lands: their school, or a choice of schools."""
+    """Where everyone lands: staff go to their school (or choose one); a parent is told
+    their children's pages are coming and how to reach the school; a superuser with no
+    school gets the way to the admin."""
     schools = list(staff_schools(request.user).order_by("name"))
     if len(schools) == 1:
         return redirect("registers:school_home", school_slug=schools[0].slug)
-    return render(request, "registers/home.html", {"schools": schools})
+    return render(
+        request,
+        "registers/home.html",
+        {"schools": schools, "children_at": [] if schools else parent_schools(request.user)},
+    )
 
 
 def school_home(request, school_slug):
@@ -38,7 +44,7 @@ def school_home(request, school_slug):
     return render(
         request,
         "registers/school_home.html",
-        {"today": selectors.local_today(request.school)},
+        {"today": selectors.local_today(request.school), "is_parent": request.is_parent},
     )
 
 

@@ -1,5 +1,6 @@
 """Issuing letters: drafts, approval, email with retries, print batches, records."""
 
+import datetime as dt
 import hashlib
 import smtplib
 
@@ -7,9 +8,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
 
 from attendance_mis.celery import app as celery_app
-from letters import selectors, services
+from letters import approval, selectors, services
 from letters.models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch
 from registers.tenancy import school_scope
 from tests.factories import ContactFactory, PupilFactory, RegistrationGroupFactory
@@ -132,10 +134,15 @@ def test_approving_emails_the_pdf_once_and_leaves_post_for_printing(
     again = run_on_commit(
         services.letters_approve, school=school, letter_ids=[grace.pk, david.pk], user=head
     )
+    held = len(mail.outbox)
+    # Beat, once the undo window is over (letters.approval).
+    later = timezone.now() + approval.hold() + dt.timedelta(seconds=1)
+    run_on_commit(approval.send_due_emails, now=later)
+    run_on_commit(approval.send_due_emails, now=later)
 
     grace.refresh_from_db()
     david.refresh_from_db()
-    assert (approved, again) == (2, 0)
+    assert (approved, again, held) == (2, 0, 0)
     assert (grace.status, david.status) == (Status.EMAILED, Status.APPROVED)
     assert grace.approved_by == head and grace.emailed_at is not None
     assert len(mail.outbox) == 1
@@ -307,6 +314,7 @@ def test_a_failed_email_does_not_break_approval_when_tasks_run_in_process(
     approved = run_on_commit(
         services.letters_approve, school=school, letter_ids=[grace.pk], user=head
     )
+    run_on_commit(approval.letters_send_now, school=school, letter_ids=[grace.pk])
 
     grace.refresh_from_db()
     assert approved == 1

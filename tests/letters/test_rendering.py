@@ -158,7 +158,7 @@ def test_the_wording_cannot_make_the_server_fetch_files(school, tmp_path):
         _subject, html = rendering.letter_html(
             kind="stage_1", wording=wording, context=context, weeks=[], has_logo=bool(logo)
         )
-        pdf, _pages = rendering.html_to_pdf(html.replace("<p>BODY</p>", body), logo=logo)
+        pdf, _pages, _missing = rendering.html_to_pdf(html.replace("<p>BODY</p>", body), logo=logo)
         return len(PdfReader(io.BytesIO(pdf)).pages[0].images)
 
     logo = io.BytesIO()

@@ -102,7 +102,7 @@ def test_every_page_for_the_three_actors(
 # POSTs that change something: (url name, extra kwargs, POST data, an allowed role, a wrong
 # role). The wrong role (403) and another school's user (404) change nothing.
 WRITES = [
-    ("approve", {}, {"action": "approve", "letter": "LETTER"}, "headteacher", "office"),
+    ("approve", {}, {"action": "confirm", "letter": "LETTER"}, "headteacher", "office"),
     ("print", {}, {}, "office", "teacher"),
     (
         "template_edit",
@@ -191,7 +191,7 @@ def test_approving_selected_drafts_is_one_action(client, school, make_staff):
     client.force_login(make_staff(school, "headteacher"))
 
     response = client.post(
-        url(school, "approve"), {"action": "approve", "letter": [c.pk for c in chosen] + ["x"]}
+        url(school, "approve"), {"action": "confirm", "letter": [c.pk for c in chosen] + ["x"]}
     )
 
     assert response.status_code == 302
@@ -246,11 +246,12 @@ def test_the_approval_page_costs_the_same_queries_for_many_drafts(
         for _ in range(n):
             issued_letter(PupilFactory(school=school, registration_group=group))
 
+    # Session, user, roles, drafts; figures: the year's start, a summary, the indicators.
     add_drafts(2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(11):
         assert client.get(url(school, "approve")).status_code == 200
     add_drafts(6)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(11):
         page = client.get(url(school, "approve")).content.decode()
     assert page.count('type="checkbox" name="letter"') == 8
 

@@ -3,16 +3,18 @@
 Renders the school's current wording of KIND for the pupil, every copy (one per parent,
 or one for all, as the school's letterhead says) in one PDF. Nothing is issued or sent.
 Details the kind needs from a case or request (a meeting date, leave dates) take sample
-values unless given with --cause name=value.
+values unless given with --cause name=value. --as-of DATE counts the figures up to that
+day (default: today) and dates the letter then, so any point of the year can be previewed.
 """
 
+import argparse
 import datetime as dt
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from letters import kinds, services
+from letters import kinds, printable, services
 from registers.models import Pupil, School
 from registers.tenancy import school_scope
 
@@ -26,7 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("upn", help="the pupil's UPN")
         parser.add_argument("out", help="where to write the PDF")
         parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="count attendance up to this date"
+            "--as-of",
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help="count attendance up to this day and date the letter then (default: today)",
         )
         parser.add_argument(
             "--cause",
@@ -58,12 +63,21 @@ class Command(BaseCommand):
                 )
             except ValidationError as exc:
                 raise CommandError(" ".join(_messages(exc))) from exc
+            except (printable.Unprintable, printable.PrintingUnavailable) as exc:
+                raise CommandError(str(exc)) from exc
         path = Path(out)
         try:
             path.write_bytes(pdf)
         except OSError as exc:
             raise CommandError(f"Cannot write {out}: {exc.strerror}.") from exc
         self.stdout.write(f"Wrote {path} ({pages} page{'' if pages == 1 else 's'}).")
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-03-20") from None
 
 
 def _messages(exc: ValidationError) -> list[str]:
