@@ -126,7 +126,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 # The nightly jobs are added by the apps that own them (escalation, absences).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Background work whose hand-over to the broker was lost is sent again (DESIGN.md §2).
+    "outbox-redispatch": {"task": "registers.outbox.redispatch", "schedule": 60.0},
+}
 
 if REDIS_URL:
     CACHES = {

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from registers.events import acting_role
 from registers.models import Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
@@ -218,14 +219,24 @@ def approve(request, school_slug):
         if not ids:
             messages.warning(request, "Tick at least one letter first.")
         elif action == "approve":
-            n = services.letters_approve(school=school, letter_ids=ids, user=request.user)
+            n = services.letters_approve(
+                school=school,
+                letter_ids=ids,
+                user=request.user,
+                role=acting_role(request.roles, ROLES_APPROVE),
+            )
             messages.success(
                 request,
                 f"{n} letter{'' if n == 1 else 's'} approved: email copies go now, "
                 "the others wait for the next print batch.",
             )
         elif action == "cancel":
-            n = services.letters_cancel(school=school, letter_ids=ids, user=request.user)
+            n = services.letters_cancel(
+                school=school,
+                letter_ids=ids,
+                user=request.user,
+                role=acting_role(request.roles, ROLES_APPROVE),
+            )
             messages.success(request, f"{n} letter{'' if n == 1 else 's'} cancelled.")
         else:
             messages.warning(request, "Choose to approve or to cancel.")
@@ -238,7 +249,9 @@ def print_batches(request, school_slug):
     school = request.school
     if request.method == "POST":
         try:
-            batch = services.print_batch_create(school=school, user=request.user)
+            batch = services.print_batch_create(
+                school=school, user=request.user, role=acting_role(request.roles, ROLES_PRINT)
+            )
         except ValidationError as exc:
             messages.warning(request, " ".join(_messages_of(exc)))
         else:
@@ -313,6 +326,7 @@ def letter_new(request, school_slug, pupil_id):
                 kind=form.cleaned_data["kind"],
                 user=request.user,
                 cause=form.cause(),
+                role=acting_role(request.roles, ROLES_DRAFT),
             )
         except ValidationError as exc:
             for message in _messages_of(exc):
