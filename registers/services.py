@@ -247,7 +247,13 @@ def marks_save(
             )
             if registration_group is not None:
                 result.register = _register_taken(
-                    school=school, group=registration_group, session=session, user=user, now=now
+                    school=school,
+                    group=registration_group,
+                    session=session,
+                    user=user,
+                    role=role,
+                    now=now,
+                    marks=result.created + result.amended,
                 )
     except IntegrityError as exc:
         # Two first saves of the same mark at once: the unique constraint catches the
@@ -368,14 +374,16 @@ def _write_marks(
     )
 
 
-def _register_taken(*, school, group, session, user, now: datetime) -> Register:
+def _register_taken(*, school, group, session, user, role, now: datetime, marks: int) -> Register:
     register, created = Register.objects.get_or_create(
         school=school,
         registration_group=group,
         session=session,
         defaults={"taken_by": user, "taken_at": now, "last_saved_by": user, "last_saved_at": now},
     )
-    if not created:
+    if created:
+        events.register_taken(register=register, user=user, role=role, when=now, marks=marks)
+    else:
         Register.objects.filter(pk=register.pk).update(last_saved_by=user, last_saved_at=now)
     return register
 

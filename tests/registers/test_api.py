@@ -957,8 +957,8 @@ def test_register_put_query_count_is_pinned(
     pupils = PupilFactory.create_batch(30, school=school, registration_group=group)
     client = as_user(api, office)
     # school, session, user, roles, group, session, group's pupils; the service: pupils,
-    # savepoint, marks for update, insert, register, savepoint, insert, 2 releases;
-    # the answer: pupils, marks, register row.
-    with django_assert_num_queries(19):
+    # savepoint, marks for update, insert, register, savepoint, insert, register_taken
+    # event, 2 releases; the answer: pupils, marks, register row.
+    with django_assert_num_queries(20):
         response = put(client, register_url(school, group), [line(p, "/") for p in pupils])
     assert response.data["saved"]["created"] == 30
