@@ -467,6 +467,7 @@ def letters_approve(*, school: School, letter_ids, user, role: str = "") -> int:
                 rendered_at__isnull=False,
             )
             .only("pk", "school", "pupil", "kind", "channel")
+            .order_by("pk")  # locks taken in one order: two approvers never deadlock
         )
         ids = [letter.pk for letter in approved]
         IssuedLetter.objects.filter(school=school, pk__in=ids, status=Status.DRAFT).update(
@@ -490,6 +491,7 @@ def letters_cancel(*, school: School, letter_ids, user, role: str = "") -> int:
                 email_attempts=0,
             )
             .only("pk", "school", "pupil", "kind", "channel")
+            .order_by("pk")  # locks taken in one order: two approvers never deadlock
         )
         IssuedLetter.objects.filter(
             school=school,
