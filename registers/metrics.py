@@ -330,22 +330,32 @@ def roll(*, school, bounds: Bounds, pupils=None) -> list[OnRoll]:
 
 
 class Tally:
-    """Sessions by pupil, window and code: `tally[pupil_id][window][code] -> int`.
+    """Sessions by pupil, window and code, as counted by `tally`.
 
-    Pupils and windows with no marks read as empty; `summary()` gives the §6 figures.
+    `codes(pid, window)` is `{code: sessions}`; pupils and windows with no marks read
+    as empty. `summary()` gives the §6 figures (possible, attended, ... and the exact
+    fractions), `sessions()` the sessions with some codes.
     """
 
-    def __init__(self, counts: dict[int, dict[str, dict[str, int]]], bounds):
-        self.counts = counts
+    def __init__(self, rows: dict[int, dict[str, list[int]]], windows: list[str], bounds):
+        # rows[pupil_id][code][i]: sessions of that code in the i-th counted window.
+        self.rows = rows
+        self.index = {name: i for i, name in enumerate(windows)}
         self.bounds: dict[str, Bounds | None] = bounds
 
     def codes(self, pupil_id: int, window: str) -> dict[str, int]:
-        return self.counts.get(pupil_id, {}).get(window, {})
+        i = self.index.get(window)
+        if i is None:
+            return {}
+        return {code: ns[i] for code, ns in self.rows.get(pupil_id, {}).items() if ns[i]}
 
     def sessions(self, pupil_id: int, window: str, codes: Iterable[str]) -> int:
         """Sessions of the window coded with any of `codes`."""
-        found = self.codes(pupil_id, window)
-        return sum(found.get(code, 0) for code in codes)
+        i = self.index.get(window)
+        found = self.rows.get(pupil_id)
+        if i is None or not found:
+            return 0
+        return sum(found[code][i] for code in codes if code in found)
 
     def not_possible(self, pupil_id: int, window: str) -> int:
         rules = code_rules()
@@ -359,26 +369,43 @@ class Tally:
     def summary(self, pupil_id: int, window: str) -> Summary:
         """Possible, attended, absent ... and the exact fractions (`registers.codes`)."""
         summary = Summary(pupil_id=pupil_id)
-        for code, n in self.codes(pupil_id, window).items():
-            summary.add(code, n)
+        i = self.index.get(window)
+        if i is not None:
+            for code, ns in self.rows.get(pupil_id, {}).items():
+                if ns[i]:
+                    summary.add(code, ns[i])
         return summary
 
+    @property
+    def pupil_ids(self) -> list[int]:
+        """Pupils with at least one counted mark."""
+        return list(self.rows)
 
-def tally(*, school, bounds: Mapping[str, Bounds | None], on_roll: Iterable[OnRoll | int]) -> Tally:
+
+def tally(
+    *,
+    school,
+    bounds: Mapping[str, Bounds | None],
+    on_roll: Iterable[OnRoll | int],
+    every_pupil: bool = False,
+) -> Tally:
     """Count marks by pupil, window and code for the pupils given, each only while on
     roll. One query (two when some pupil joined or left inside the windows' span),
     whatever the number of pupils and windows.
 
     `on_roll` holds each pupil's `OnRoll` (from `roll`), or a bare pupil id whose roll
     dates the caller did not load: the database checks those (a join, slower).
+    `every_pupil`: `on_roll` is the school's whole roll over the span (`roll` with no
+    pupils given), so the marks query leaves out the few who were not on roll throughout
+    (one more small query) instead of listing the many who were.
     """
     on_roll = list(on_roll)
     live = {name: b for name, b in bounds.items() if b is not None}
-    counts: dict[int, dict[str, dict[str, int]]] = {}
-    if not live or not on_roll:
-        return Tally(counts, dict(bounds))
-    span = Bounds(min(b.start for b in live.values()), max(b.end for b in live.values()))
     names = list(live)
+    rows: dict[int, dict[str, list[int]]] = {}
+    if not live or not on_roll:
+        return Tally(rows, names, dict(bounds))
+    span = Bounds(min(b.start for b in live.values()), max(b.end for b in live.values()))
     aggregates = {
         f"w{i}": Count("*") if live[name] == span else Count("id", filter=_within(live[name]))
         for i, name in enumerate(names)
@@ -390,7 +417,17 @@ def tally(*, school, bounds: Mapping[str, Bounds | None], on_roll: Iterable[OnRo
     partly = list(set(partly) - set(throughout))
     marks = Mark.objects.filter(school=school, date__range=(span.start, span.end))
     queries = []
-    if throughout:
+    if throughout and every_pupil:
+        # The school's pupils not on roll throughout (joiners, leavers, former pupils)
+        # are usually far fewer than those who are: leave them out rather than list
+        # the others (a list, or a join, of a thousand pupils costs a third more).
+        others = Pupil.objects.filter(school=school).exclude(
+            Q(on_roll_from__lte=span.start)
+            & (Q(on_roll_to__isnull=True) | Q(on_roll_to__gte=span.end))
+        )
+        outside = list(others.values_list("pk", flat=True))
+        queries.append(marks.exclude(pupil_id__in=outside) if outside else marks)
+    elif throughout:
         queries.append(marks.filter(pupil_id__in=throughout))
     if partly:
         queries.append(
@@ -401,11 +438,8 @@ def tally(*, school, bounds: Mapping[str, Bounds | None], on_roll: Iterable[OnRo
     for query in queries:
         grouped = query.order_by().values_list("pupil_id", "code_id").annotate(**aggregates)
         for pupil_id, code, *ns in _fetch(grouped):
-            windows = counts.setdefault(pupil_id, {})
-            for name, n in zip(names, ns, strict=True):
-                if n:
-                    windows.setdefault(name, {})[code] = n
-    return Tally(counts, dict(bounds))
+            rows.setdefault(pupil_id, {})[code] = ns
+    return Tally(rows, names, dict(bounds))
 
 
 def _fetch(queryset) -> list[tuple]:
@@ -440,10 +474,13 @@ def counts(
     bounds = resolve(windows, calendar=calendar, as_of=as_of)
     live = [b for b in bounds.values() if b is not None]
     if not live:
-        return Tally({}, bounds)
+        return Tally({}, [], bounds)
     span = Bounds(min(b.start for b in live), max(b.end for b in live))
     return tally(
-        school=school, bounds=bounds, on_roll=roll(school=school, bounds=span, pupils=pupils)
+        school=school,
+        bounds=bounds,
+        on_roll=roll(school=school, bounds=span, pupils=pupils),
+        every_pupil=pupils is None,
     )
 
 

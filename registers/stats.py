@@ -77,8 +77,9 @@ def summarise(
         school=school,
         bounds={"range": bounds},
         on_roll=ids if ids is not None else metrics.roll(school=school, bounds=bounds),
+        every_pupil=ids is None,
     )
-    for pid in counted.counts:
+    for pid in counted.pupil_ids:
         summaries[pid] = counted.summary(pid, "range")
     return summaries
 
@@ -125,7 +126,9 @@ def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[i
     span = Bounds(min(b.start for b in bounds.values() if b), as_of)
     # Everyone of the year by default; given pupils are counted wherever the windows go.
     pupils_on_roll = metrics.roll(school=school, bounds=year if ids is None else span, pupils=ids)
-    counted = metrics.tally(school=school, bounds=bounds, on_roll=pupils_on_roll)
+    counted = metrics.tally(
+        school=school, bounds=bounds, on_roll=pupils_on_roll, every_pupil=ids is None
+    )
     runs = {
         window: (
             len(calendar.school_days(bounds[window])) == days,
@@ -141,15 +144,18 @@ def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[i
         # Every session of the window coded G, N or O. Sessions that were not possible
         # for the pupil (a planned partial closure `#`, say) neither break nor make it.
         complete, sessions = runs[window]
-        needed = sessions - counted.not_possible(pid, window)
-        return complete and needed > 0 and counted.sessions(pid, window, MISSING_CODES) == needed
+        missing = counted.sessions(pid, window, MISSING_CODES)
+        if not (complete and missing):  # most pupils: no need to look further
+            return False
+        return missing == sessions - counted.not_possible(pid, window)
 
     result: dict[int, list[str]] = {}
     for pid in ids if ids is not None else [p.pupil_id for p in pupils_on_roll]:
         summary = counted.summary(pid, "year")
+        absence = summary.absence  # an exact Fraction, or None with no possible session
         held = {
-            "persistent_absence": summary.persistent_absence,
-            "severe_absence": summary.severe_absence,
+            "persistent_absence": absence is not None and absence >= PERSISTENT_ABSENCE,
+            "severe_absence": absence is not None and absence >= SEVERE_ABSENCE,
             "penalty_threshold": counted.sessions(pid, "penalty", PENALTY_CODES)
             >= PENALTY_THRESHOLD_SESSIONS,
             "missing_from_school": absent_throughout(pid, "missing"),
