@@ -247,3 +247,26 @@ def test_a_pupil_who_left_in_march_is_still_a_persistent_absentee_of_the_year(ca
     assert held == {leaver.pk: ["persistent_absence"], staying.pk: []}
     assert listed == {leaver.pk, staying.pk}
     assert left_last_year.pk not in held and joins_next_year.pk not in held
+
+
+def test_every_pupils_counts_are_the_same_as_each_pupils_own(calendar_school):
+    steady, joiner, unmarked, leaver = hand_countable_pupils(calendar_school)
+    # A former pupil with a stray mark after leaving: it counts nowhere.
+    former = PupilFactory(school=calendar_school, on_roll_to=D(2024, 7, 19))
+    mark_days(former, {D(2024, 9, 10): "O"})
+    start, end = D(2024, 9, 1), D(2024, 11, 8)
+
+    with school_scope(calendar_school):
+        everyone = stats.summarise(school=calendar_school, start=start, end=end)
+        listed = stats.summarise(
+            school=calendar_school, start=start, end=end, pupils=[steady, joiner, leaver]
+        )
+        tally = metrics.counts(school=calendar_school, as_of=end, windows=WINDOWS)
+
+    assert set(everyone) == {steady.pk, joiner.pk, leaver.pk}
+    assert {pid: s.codes for pid, s in everyone.items()} == {
+        pid: s.codes for pid, s in listed.items()
+    }
+    assert everyone[joiner.pk].codes == {"G": 2}
+    assert tally.summary(leaver.pk, "ytd").codes == {"/": 1, "\\": 1}
+    assert tally.codes(former.pk, "ytd") == {}
