@@ -499,8 +499,9 @@ def consecutive_days(
 
     Weekends and holidays do not break a run (they are not school days); a day whose
     sessions were all not possible (`#`, say) neither breaks nor extends it; a session
-    with another code, with no mark, or off roll ends it. Three queries (calendar,
-    roll, marks) for any number of pupils; pupils with no run are left out.
+    with another code, with no mark, or off roll ends it. It looks back 2 × `at_most`
+    school days (room for closed days inside a run). Three queries (calendar, roll,
+    marks) for any number of pupils; pupils with no run are left out.
     """
     calendar = calendar or SchoolCalendar(school)
     wanted = frozenset(codes)
