@@ -185,7 +185,8 @@ def test_many_amendments_and_their_events_are_two_inserts(
     school, setting, django_assert_num_queries
 ):
     group, pupils, teacher, am = setting
-    pupils += [PupilFactory(school=school, registration_group=group) for _ in range(27)]
+    with scopes_disabled():
+        pupils += [PupilFactory(school=school, registration_group=group) for _ in range(27)]
     take_register(school, group, pupils, teacher, am, ["N"] * 30)
     with scopes_disabled():
         marks = list(Mark.objects.filter(session=am).select_related("reason"))
