@@ -9,6 +9,17 @@ with one bulk insert.
 Kinds are `TextChoices` declared by the app that owns them and registered here with
 `register_kinds` (the core imports no other app; an app's kinds need no migration).
 Background work a change causes goes through `registers.outbox`, not through here.
+An app's `events.py` (see `letters/events.py`):
+
+    @register_kinds
+    class AbsenceEvent(models.TextChoices):
+        # A parent reported an absence (portal or office).
+        REPORTED = "absence_reported", "Absence reported"
+
+    def absence_reported(*, report, user, role, when) -> Event:
+        return record(school_id=report.school_id, kind=AbsenceEvent.REPORTED, user=user,
+                      role=role, when=when, pupil_id=report.pupil_id,
+                      params={"report_id": report.pk, "from": report.starts})
 
 The register's writers:
 

@@ -129,7 +129,8 @@ class Migration(migrations.Migration):
                         condition=models.Q(("dispatched_at__isnull", True)),
                         fields=["created_at"],
                         name="outbox_pending_idx",
-                    )
+                    ),
+                    models.Index(fields=["dispatched_at"], name="outbox_sent_idx"),
                 ],
                 "constraints": [
                     models.UniqueConstraint(fields=("school", "key"), name="outbox_unique_key")

@@ -103,6 +103,8 @@ class OutboxTask(models.Model):
                 name="outbox_pending_idx",
                 condition=Q(dispatched_at__isnull=True),
             ),
+            # Sent rows are dropped after a while (registers.outbox.KEEP_SENT).
+            models.Index(fields=["dispatched_at"], name="outbox_sent_idx"),
         ]
 
     def __str__(self):
