@@ -280,3 +280,24 @@ def test_every_pupils_counts_are_the_same_as_each_pupils_own(calendar_school):
     assert everyone[joiner.pk].codes == {"G": 2}
     assert tally.summary(leaver.pk, "ytd").codes == {"/": 1, "\\": 1}
     assert tally.codes(former.pk, "ytd") == {}
+
+
+def test_counts_since_each_pupils_own_date(calendar_school):
+    with scopes_disabled():
+        first, second = PupilFactory(school=calendar_school), PupilFactory(school=calendar_school)
+        for pupil in (first, second):
+            mark_days(
+                pupil, {D(2024, 10, 7): "O", D(2024, 10, 14): "O", D(2024, 10, 21): ("L", "/")}
+            )
+
+    with school_scope(calendar_school):
+        tally = metrics.since_counts(
+            school=calendar_school,
+            as_of=D(2024, 10, 21),
+            # The day after each pupil's stage was entered.
+            starts={first.pk: D(2024, 10, 8), second.pk: D(2024, 10, 15)},
+        )
+
+    assert tally.codes(first.pk, "since") == {"O": 2, "L": 1, "\\": 1}
+    assert tally.codes(second.pk, "since") == {"L": 1, "\\": 1}
+    assert tally.summary(second.pk, "since").attendance == Fraction(1)
