@@ -15,7 +15,8 @@ marks outside a pupil's on-roll dates count nowhere.
 Window vocabulary (policies/RULES.md §0): `ytd` = `YearToDate()`, `term` = `Term()`,
 `half_term` = `HalfTerm()`, `prev_term` = `PreviousTerm()`, `prev_year` =
 `PreviousYear()`, `roll Nw` = `LastSchoolWeeks(N)`, `roll 3m` = `CalendarMonths(3)`,
-`block 6w` = `FixedBlocks(6)`, `since_stage` = `SinceDate(the day after the stage)`.
+`block 6w` = `FixedBlocks(6)`, `since_stage` = `since_counts` (each pupil's own date;
+`SinceDate` when all share one).
 """
 
 from __future__ import annotations
