@@ -154,6 +154,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registers.tasks.planned_entries_due_everywhere",
         "schedule": 300.0,
     },
+    # Background work whose hand-over to the broker was lost is sent again (DESIGN.md §2).
+    "outbox-redispatch": {"task": "registers.outbox.redispatch", "schedule": 60.0},
 }
 
 if REDIS_URL:
@@ -210,6 +212,9 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache (Redis in production) and written through to the
+# database: a page costs no query to find who is signed in, and a restart loses nobody.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

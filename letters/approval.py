@@ -10,8 +10,9 @@ post can be undone until a print batch takes them.
 The deadline lives in the database (`approved_at`), never in a Celery ETA (DESIGN.md §2),
 and every step is a conditional UPDATE on the letter's status and `email_attempts`: an
 undo and a send racing each other leave the letter either sent or a draft, never both
-(`services.letter_email` claims a letter with `email_attempts=0 -> 1` on an approved one;
-undo moves only an approved letter with `email_attempts=0`).
+(`services._email_later` claims an approved letter by setting `email_queued_at`, and
+`services.letter_email` claims the send with `email_attempts=0 -> 1`; undo moves only an
+approved letter not yet handed over).
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -79,16 +78,16 @@ def letters_unapprove(*, school: School, letter_ids) -> int:
 
 
 def letters_send_now(*, school: School, letter_ids) -> int:
-    """Hand approved, unsent email letters to the mail server now (after the commit);
-    returns how many. Sending twice sends once (`services.letter_email` claims each)."""
+    """Hand approved, unsent email letters to the mail server now;
+    returns how many. Recorded in the outbox in this transaction and sent on commit;
+    sending twice sends once (`services._email_later` claims each letter)."""
     ids = list(
         selectors.undoable(school=school, letter_ids=letter_ids)
         .filter(channel=Channel.EMAIL)
         .exclude(sha256="")
         .values_list("pk", flat=True)
     )
-    transaction.on_commit(partial(services._email_later, school.pk, ids))
-    return len(ids)
+    return len(services._email_later(school.pk, ids))
 
 
 def emails_due(*, now: dt.datetime | None = None) -> dict[int, list[int]]:
@@ -102,6 +101,7 @@ def emails_due(*, now: dt.datetime | None = None) -> dict[int, list[int]]:
                 status=Status.APPROVED,
                 channel=Channel.EMAIL,
                 email_attempts=0,
+                email_queued_at__isnull=True,
                 email_failed_at__isnull=True,
                 approved_at__lte=cutoff,
             )

@@ -228,6 +228,9 @@ class IssuedLetter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Set, by a conditional update, when the email is handed over (outbox): from then on
+    # the approval cannot be undone, and the letter is never handed over twice.
+    email_queued_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_error = models.CharField(max_length=500, blank=True)

@@ -308,6 +308,7 @@ def undoable(*, school: School, letter_ids):
         pk__in=list(letter_ids),
         status=IssuedLetter.Status.APPROVED,
         email_attempts=0,
+        email_queued_at__isnull=True,
         email_failed_at__isnull=True,
         print_batch__isnull=True,
     )

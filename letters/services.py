@@ -9,15 +9,17 @@ Both return the new IssuedLetter rows (one per copy: one per parent, or one for 
 as the school's letterhead settings say) and render them in Celery once the
 transaction commits. Letters that need no approval are emailed as soon as they are
 rendered; the others wait as drafts for `letters_approve`.
+
+Every change of a letter's state writes its event (`letters.events`) in the same
+transaction, and the work it causes (rendering, email) goes through the outbox
+(`registers.outbox`), naming the task: this module never imports `letters.tasks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import partial
 
-from celery.exceptions import Retry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -26,14 +28,60 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from registers import outbox
 from registers.models import Pupil, School
 
-from . import context, kinds, printable, rendering, sandbox, selectors
+from . import context, events, kinds, printable, rendering, sandbox, selectors
 from .kinds import Kind
 from .models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch, letter_pdf_path
 
 Status = IssuedLetter.Status
 Channel = IssuedLetter.Channel
+
+# The Celery tasks the outbox hands letters' work to (letters/tasks.py); both idempotent.
+RENDER_TASK = "letters.tasks.render_letter"
+EMAIL_TASK = "letters.tasks.send_letter_email"
+
+
+def _render_later(school_id: int, letter_ids) -> None:
+    outbox.enqueue(
+        school=school_id,
+        work=[
+            outbox.Work(RENDER_TASK, {"letter_id": pk}, key=f"letters.render:{pk}")
+            for pk in letter_ids
+        ],
+    )
+
+
+def _email_later(school_id: int, letter_ids) -> list[int]:
+    """Hand approved email letters over to be sent (the outbox, on commit); returns the
+    ids handed over. Each letter is handed over once: a conditional UPDATE on
+    `email_queued_at` claims it, so two callers racing (beat and "Send emails now") hand it
+    over once, and an approval cannot be undone after it."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            IssuedLetter.objects.select_for_update()
+            .filter(
+                school_id=school_id,
+                pk__in=list(letter_ids),
+                status=Status.APPROVED,
+                channel=Channel.EMAIL,
+                email_queued_at__isnull=True,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        IssuedLetter.objects.filter(pk__in=ids, email_queued_at__isnull=True).update(
+            email_queued_at=now
+        )
+        outbox.enqueue(
+            school=school_id,
+            work=[
+                outbox.Work(EMAIL_TASK, {"letter_id": pk}, key=f"letters.email:{pk}") for pk in ids
+            ],
+        )
+    return ids
 
 
 # ---- Templates ---------------------------------------------------------------------
@@ -201,6 +249,7 @@ def letters_draft(
     cause: dict | None = None,
     requires_approval: bool = True,
     as_of: dt.date | None = None,
+    role: str = "",
 ) -> list[IssuedLetter]:
     """Letters of one kind for several pupils: all of them, or (on bad input) none.
 
@@ -261,7 +310,10 @@ def letters_draft(
                 exclude=["school", "pupil", "template", "created_by"], validate_constraints=False
             )
         IssuedLetter.objects.bulk_create(letters)
-        transaction.on_commit(partial(_render_later, school.pk, [letter.pk for letter in letters]))
+        events.letters_drafted(
+            letters=letters, user=user, role=role, when=now, approved=not requires_approval
+        )
+        _render_later(school.pk, [letter.pk for letter in letters])
     return letters
 
 
@@ -274,6 +326,7 @@ def letter_draft(
     cause: dict | None = None,
     requires_approval: bool = True,
     as_of: dt.date | None = None,
+    role: str = "",
 ) -> list[IssuedLetter]:
     """One pupil's letter of a kind (a copy per recipient); see `letters_draft`."""
     return letters_draft(
@@ -284,25 +337,8 @@ def letter_draft(
         cause=cause,
         requires_approval=requires_approval,
         as_of=as_of,
+        role=role,
     )
-
-
-def _render_later(school_id: int, letter_ids: list[int]) -> None:
-    from . import tasks  # tasks import this module
-
-    tasks.render_batch(school_id, letter_ids)
-
-
-def _email_later(school_id: int, letter_ids: list[int]) -> None:
-    from . import tasks
-
-    for letter_id in letter_ids:
-        try:
-            tasks.send_letter_email.delay(school_id, letter_id)
-        except Retry:
-            # Only when tasks run in-process with errors propagated (the demo): there is
-            # no worker to retry later. The failure is already recorded on the letter.
-            continue
 
 
 # ---- Rendering ---------------------------------------------------------------------
@@ -360,20 +396,21 @@ def letter_render(*, letter_id: int) -> bool:
     name = storage.save(
         letter_pdf_path(letter, f"{letter.pk}-{letter.kind}.pdf"), ContentFile(rendered.pdf)
     )
-    updated = IssuedLetter.objects.filter(pk=letter.pk, sha256="").update(
-        subject=rendered.subject[:300],
-        html=rendered.html,
-        pdf=name,
-        sha256=hashlib.sha256(rendered.pdf).hexdigest(),
-        page_count=rendered.page_count,
-        rendered_at=timezone.now(),
-        render_error="",
-    )
+    with transaction.atomic():
+        updated = IssuedLetter.objects.filter(pk=letter.pk, sha256="").update(
+            subject=rendered.subject[:300],
+            html=rendered.html,
+            pdf=name,
+            sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+            page_count=rendered.page_count,
+            rendered_at=timezone.now(),
+            render_error="",
+        )
+        if updated and letter.status == Status.APPROVED and letter.channel == Channel.EMAIL:
+            _email_later(school.pk, [letter.pk])
     if not updated:  # another worker got there first
         storage.delete(name)
         return False
-    if letter.status == Status.APPROVED and letter.channel == Channel.EMAIL:
-        transaction.on_commit(partial(_email_later, school.pk, [letter.pk]))
     return True
 
 
@@ -438,7 +475,7 @@ def sample_pdf(*, school: School, kind: str, wording: rendering.Wording) -> byte
 # ---- Approval and cancelling --------------------------------------------------------
 
 
-def letters_approve(*, school: School, letter_ids, user) -> int:
+def letters_approve(*, school: School, letter_ids, user, role: str = "") -> int:
     """Approve the given drafts in one transaction; returns how many were approved.
 
     Only drafts of this school that have been rendered are approved: approving twice,
@@ -448,7 +485,7 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        ids = list(
+        approved = list(
             IssuedLetter.objects.select_for_update()
             .filter(
                 school=school,
@@ -456,22 +493,40 @@ def letters_approve(*, school: School, letter_ids, user) -> int:
                 status=Status.DRAFT,
                 rendered_at__isnull=False,
             )
-            .values_list("pk", flat=True)
+            .only("pk", "school", "pupil", "kind", "channel")
+            .order_by("pk")  # locks taken in one order: two approvers never deadlock
         )
+        ids = [letter.pk for letter in approved]
         IssuedLetter.objects.filter(school=school, pk__in=ids, status=Status.DRAFT).update(
             status=Status.APPROVED, approved_by=user, approved_at=now
         )
+        events.letters_approved(letters=approved, user=user, role=role, when=now)
     return len(ids)
 
 
-def letters_cancel(*, school: School, letter_ids, user) -> int:
+def letters_cancel(*, school: School, letter_ids, user, role: str = "") -> int:
     """Withdraw drafts or approved letters that have not gone out; returns the count."""
-    return IssuedLetter.objects.filter(
-        school=school,
-        pk__in=list(letter_ids),
-        status__in=[Status.DRAFT, Status.APPROVED],
-        email_attempts=0,
-    ).update(status=Status.CANCELLED, cancelled_by=user, cancelled_at=timezone.now())
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = list(
+            IssuedLetter.objects.select_for_update()
+            .filter(
+                school=school,
+                pk__in=list(letter_ids),
+                status__in=[Status.DRAFT, Status.APPROVED],
+                email_attempts=0,
+            )
+            .only("pk", "school", "pupil", "kind", "channel")
+            .order_by("pk")  # locks taken in one order: two approvers never deadlock
+        )
+        IssuedLetter.objects.filter(
+            school=school,
+            pk__in=[letter.pk for letter in cancelled],
+            status__in=[Status.DRAFT, Status.APPROVED],
+            email_attempts=0,
+        ).update(status=Status.CANCELLED, cancelled_by=user, cancelled_at=now)
+        events.letters_cancelled(letters=cancelled, user=user, role=role, when=now)
+    return len(cancelled)
 
 
 # ---- Email -------------------------------------------------------------------------
@@ -520,24 +575,34 @@ def letter_email(*, letter_id: int, attempt: int) -> bool:
         name = f"{letter.kind}-{letter.letter_date:%Y-%m-%d}.pdf"
         message.attach(name, f.read(), "application/pdf")
     message.send()
-    IssuedLetter.objects.filter(pk=letter_id, status=Status.APPROVED).update(
-        status=Status.EMAILED, emailed_at=timezone.now(), email_error=""
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        if IssuedLetter.objects.filter(pk=letter_id, status=Status.APPROVED).update(
+            status=Status.EMAILED, emailed_at=now, email_error=""
+        ):
+            events.letter_emailed(letter=letter, when=now, to=to)
     return True
 
 
 def letter_email_failed(*, letter_id: int, error: str, final: bool) -> None:
     """Record a failed attempt; after the last one the letter joins the print batch."""
-    IssuedLetter.objects.filter(pk=letter_id, status=Status.APPROVED).update(
-        email_error=error[:500] or "The email could not be sent.",
-        email_failed_at=timezone.now() if final else None,
-    )
+    now = timezone.now()
+    error = error[:500] or "The email could not be sent."
+    with transaction.atomic():
+        failed = IssuedLetter.objects.filter(pk=letter_id, status=Status.APPROVED).update(
+            email_error=error, email_failed_at=now if final else None
+        )
+        if failed and final:
+            letter = IssuedLetter.objects.only("pk", "school", "pupil", "kind", "channel").get(
+                pk=letter_id
+            )
+            events.letter_email_failed(letter=letter, when=now, error=error)
 
 
 # ---- Printing ----------------------------------------------------------------------
 
 
-def print_batch_create(*, school: School, user) -> PrintBatch:
+def print_batch_create(*, school: School, user, role: str = "") -> PrintBatch:
     """Merge every approved letter waiting for the post into one PDF, in registration
     group then surname order, and mark them printed (one transaction)."""
     now = timezone.now()
@@ -564,4 +629,5 @@ def print_batch_create(*, school: School, user) -> PrintBatch:
         IssuedLetter.objects.filter(
             school=school, pk__in=[letter.pk for letter in letters], status=Status.APPROVED
         ).update(status=Status.PRINTED, printed_at=now, print_batch=batch)
+        events.letters_printed(letters=letters, user=user, role=role, when=now, batch_id=batch.pk)
     return batch

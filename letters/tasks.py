@@ -1,10 +1,14 @@
 """Celery tasks for letters. Tasks take ids, never objects, and re-enter the school's
-tenant scope themselves (there is no request to do it for them)."""
+tenant scope themselves (there is no request to do it for them).
+
+They are sent by the outbox (`registers.outbox`), which may deliver one twice: each
+claims its work with a conditional UPDATE, so a second delivery does nothing.
+"""
 
 import logging
 import smtplib
 
-from celery import group, shared_task
+from celery import shared_task
 
 from registers.tenancy import school_scope
 
@@ -27,13 +31,6 @@ def render_letter(school_id: int, letter_id: int) -> bool:
             log.exception("Letter %s could not be rendered", letter_id)
             services.letter_render_failed(letter_id=letter_id, error=printable.failure_text(exc))
             return False
-
-
-def render_batch(school_id: int, letter_ids: list[int]):
-    """One task per letter, so a batch renders in parallel across the workers."""
-    if not letter_ids:
-        return None
-    return group(render_letter.s(school_id, letter_id) for letter_id in letter_ids).apply_async()
 
 
 @shared_task(

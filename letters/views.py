@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from registers.access import access_record
+from registers.events import acting_role
 from registers.models import AccessEvent, Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
@@ -260,7 +261,12 @@ def approve(request, school_slug):
         elif action == "approve":
             return _confirm(request, ids)
         elif action == "confirm":
-            n = services.letters_approve(school=school, letter_ids=ids, user=request.user)
+            n = services.letters_approve(
+                school=school,
+                letter_ids=ids,
+                user=request.user,
+                role=acting_role(request.roles, ROLES_APPROVE),
+            )
             request.session[_LAST_APPROVED] = ids
             messages.success(request, f"{_plural(n)} approved.")
         elif action == "undo":
@@ -275,7 +281,12 @@ def approve(request, school_slug):
             n = approval.letters_send_now(school=school, letter_ids=ids)
             messages.success(request, f"{_plural(n, 'email')} handed to the mail server.")
         elif action == "cancel":
-            n = services.letters_cancel(school=school, letter_ids=ids, user=request.user)
+            n = services.letters_cancel(
+                school=school,
+                letter_ids=ids,
+                user=request.user,
+                role=acting_role(request.roles, ROLES_APPROVE),
+            )
             messages.success(request, f"{_plural(n)} cancelled.")
         else:
             messages.warning(request, "Choose to approve or to cancel.")
@@ -323,7 +334,9 @@ def print_batches(request, school_slug):
     school = request.school
     if request.method == "POST":
         try:
-            batch = services.print_batch_create(school=school, user=request.user)
+            batch = services.print_batch_create(
+                school=school, user=request.user, role=acting_role(request.roles, ROLES_PRINT)
+            )
         except ValidationError as exc:
             messages.warning(request, " ".join(_messages_of(exc)))
         else:
@@ -412,6 +425,7 @@ def letter_new(request, school_slug, pupil_id):
                 kind=form.cleaned_data["kind"],
                 user=request.user,
                 cause=form.cause(),
+                role=acting_role(request.roles, ROLES_DRAFT),
             )
         except ValidationError as exc:
             for message in _messages_of(exc):

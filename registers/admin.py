@@ -10,9 +10,11 @@ from .models import (
     AttendanceCode,
     Closure,
     Contact,
+    Event,
     GroupMembership,
     Mark,
     Membership,
+    OutboxTask,
     Pupil,
     Register,
     RegisterTimes,
@@ -130,3 +132,22 @@ for model in (
     admin.site.register(model)
 
 admin.site.register([Session, Register], ReadOnlyAdmin)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """What happened, as the apps' events.py recorded it (never changed)."""
+
+    list_display = ["occurred_at", "school", "kind", "actor_name", "actor_role", "pupil"]
+    list_filter = ["school", "kind"]
+    search_fields = ["pupil__upn", "actor_name"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(ReadOnlyAdmin):
+    """Background work and whether it reached the broker (beat re-sends what did not)."""
+
+    list_display = ["created_at", "school", "task", "key", "dispatched_at", "attempts"]
+    list_filter = ["school", "task"]
+    search_fields = ["key"]

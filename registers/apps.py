@@ -7,5 +7,6 @@ class RegistersConfig(AppConfig):
     verbose_name = "Registers"
 
     def ready(self):
-        # Sign-in attempts go to the access log, and start the idle clock (auth signals).
-        from . import access, security  # noqa: F401
+        # Sign-in attempts go to the access log, and start the idle clock (auth signals);
+        # the outbox's beat task lives beside the outbox, not in a tasks module.
+        from . import access, outbox, security  # noqa: F401

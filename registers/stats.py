@@ -9,25 +9,25 @@ for display and export.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
-from functools import lru_cache
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 
-from .models import AttendanceCode, Mark, Pupil, Session
-from .schooldays import (
-    academic_year_start,
-    recent_school_days,
-    recent_school_weeks_start,
-    week_start,
+from . import metrics
+from .codes import (  # noqa: F401  (the statistics' public names, defined one layer down)
+    LATE_CODES,
+    PERSISTENT_ABSENCE,
+    SEVERE_ABSENCE,
+    CodeRule,
+    Summary,
+    code_rules,
+    codes_in_order,
+    percent,
 )
+from .metrics import Bounds, LastSchoolDays, LastSchoolWeeks, SchoolCalendar, YearToDate
+from .models import Mark, Pupil, Session
+from .schooldays import academic_year_start, week_start
 
-PERSISTENT_ABSENCE = Fraction(10, 100)
-SEVERE_ABSENCE = Fraction(50, 100)
-LATE_CODES = frozenset({"L"})
 # Codes that count towards the penalty-notice threshold (L does not).
 PENALTY_CODES = ("G", "N", "O", "U")
 # Codes that make a pupil "missing from school" over consecutive school days.
@@ -48,141 +48,13 @@ INDICATOR_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class CodeRule:
-    code: str
-    category: str
-    possible: bool
-    attended: bool
-    authorised: bool
-    unauthorised: bool
-
-
-@lru_cache(maxsize=1)
-def code_rules() -> dict[str, CodeRule]:
-    """The national codes and how each counts; immutable reference data, read once."""
-    return {
-        c.code: CodeRule(
-            code=c.code,
-            category=c.category,
-            possible=c.possible,
-            attended=c.attended,
-            authorised=c.authorised_absence,
-            unauthorised=c.unauthorised_absence,
-        )
-        for c in AttendanceCode.objects.all()
-    }
-
-
-def codes_in_order() -> list[str]:
-    return list(code_rules())
-
-
-@dataclass
-class Summary:
-    """A pupil's counts over a range of dates."""
-
-    pupil_id: int
-    possible: int = 0
-    attended: int = 0
-    present: int = 0
-    approved_activity: int = 0
-    authorised: int = 0
-    unauthorised: int = 0
-    lates: int = 0
-    codes: dict[str, int] = field(default_factory=dict)
-
-    def add(self, code: str, count: int) -> None:
-        rule = code_rules()[code]
-        self.codes[code] = self.codes.get(code, 0) + count
-        if rule.possible:
-            self.possible += count
-        if rule.attended:
-            self.attended += count
-        if rule.category == "present":
-            self.present += count
-        elif rule.category == "approved_activity":
-            self.approved_activity += count
-        if rule.authorised:
-            self.authorised += count
-        if rule.unauthorised:
-            self.unauthorised += count
-        if code in LATE_CODES:
-            self.lates += count
-
-    @property
-    def absent(self) -> int:
-        return self.authorised + self.unauthorised
-
-    @property
-    def attendance(self) -> Fraction | None:
-        return Fraction(self.attended, self.possible) if self.possible else None
-
-    @property
-    def absence(self) -> Fraction | None:
-        return Fraction(self.absent, self.possible) if self.possible else None
-
-    @property
-    def attendance_pct(self) -> Decimal | None:
-        return percent(self.attendance)
-
-    @property
-    def absence_pct(self) -> Decimal | None:
-        return percent(self.absence)
-
-    @property
-    def persistent_absence(self) -> bool:
-        return self.absence is not None and self.absence >= PERSISTENT_ABSENCE
-
-    @property
-    def severe_absence(self) -> bool:
-        return self.absence is not None and self.absence >= SEVERE_ABSENCE
-
-    @property
-    def days_missed(self) -> Decimal:
-        """Absent sessions as school days (two sessions a day), for parents' letters."""
-        return Decimal(self.absent) / 2
-
-    def as_row(self) -> dict:
-        """The export row of DESIGN.md §9 (without the upn)."""
-        row = {
-            "possible": self.possible,
-            "attended": self.attended,
-            "present": self.present,
-            "approved_activity": self.approved_activity,
-            "authorised": self.authorised,
-            "unauthorised": self.unauthorised,
-            "lates": self.lates,
-            "attendance_pct": self.attendance_pct,
-            "persistent_absence": self.persistent_absence,
-            "severe_absence": self.severe_absence,
-        }
-        for code in codes_in_order():
-            row[code] = self.codes.get(code, 0)
-        return row
-
-
-def percent(value: Fraction | None) -> Decimal | None:
-    if value is None:
-        return None
-    return (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-
-
-def _pupil_ids(pupils) -> list[int] | None:
-    if pupils is None:
-        return None
-    return [p.pk if isinstance(p, Pupil) else p for p in pupils]
-
-
 def marks_on_roll(*, school, start: date, end: date, pupils=None):
     """Marks in the range for sessions while each pupil was on roll."""
     marks = Mark.objects.filter(school=school, date__range=(start, end)).filter(
         date__gte=F("pupil__on_roll_from")
     )
     marks = marks.filter(Q(pupil__on_roll_to__isnull=True) | Q(date__lte=F("pupil__on_roll_to")))
-    ids = _pupil_ids(pupils)
+    ids = metrics.pupil_ids(pupils)
     if ids is not None:
         marks = marks.filter(pupil_id__in=ids)
     return marks
@@ -191,18 +63,24 @@ def marks_on_roll(*, school, start: date, end: date, pupils=None):
 def summarise(
     *, school, start: date, end: date, pupils: Iterable | None = None
 ) -> dict[int, Summary]:
-    """Summaries keyed by pupil id: every pupil given (zeros if no marks), or every
-    pupil with a mark in the range when `pupils` is None. One query."""
-    ids = _pupil_ids(pupils)
+    """Summaries keyed by pupil id over `start` to `end` (inclusive): every pupil given
+    (zeros if no marks), or every pupil with a mark in the range while on roll when
+    `pupils` is None. One query for given pupils; two (three when some pupil joined or
+    left in the range) for every pupil, whatever the number (`registers.metrics.tally`).
+    """
+    ids = metrics.pupil_ids(pupils)
     summaries = {pid: Summary(pupil_id=pid) for pid in ids or ()}
-    rows = (
-        marks_on_roll(school=school, start=start, end=end, pupils=ids)
-        .order_by()
-        .values_list("pupil_id", "code_id")
-        .annotate(n=Count("id"))
+    if start > end:
+        return summaries
+    bounds = Bounds(start, end)
+    counted = metrics.tally(
+        school=school,
+        bounds={"range": bounds},
+        on_roll=ids if ids is not None else metrics.roll(school=school, bounds=bounds),
+        every_pupil=ids is None,
     )
-    for pupil_id, code, n in rows:
-        summaries.setdefault(pupil_id, Summary(pupil_id=pupil_id)).add(code, n)
+    for pid in counted.pupil_ids:
+        summaries[pid] = counted.summary(pid, "range")
     return summaries
 
 
@@ -215,107 +93,77 @@ def combine(summaries: Iterable[Summary]) -> Summary:
     return total
 
 
-@dataclass
-class IndicatorWindows:
-    year_start: date
-    penalty_start: date | None
-    missing_days: list[date]
-    deletion_days: list[date]
+# The windows of the §6 indicators, counted together in one query.
+INDICATOR_WINDOWS = {
+    "year": YearToDate(),
+    "penalty": LastSchoolWeeks(PENALTY_WINDOW_WEEKS),
+    "missing": LastSchoolDays(MISSING_FROM_SCHOOL_DAYS),
+    "deletion": LastSchoolDays(DELETION_REVIEW_DAYS),
+}
 
 
-def indicator_windows(*, school, as_of: date) -> IndicatorWindows:
-    deletion_days = recent_school_days(school=school, as_of=as_of, count=DELETION_REVIEW_DAYS)
-    return IndicatorWindows(
-        year_start=academic_year_start(school=school, day=as_of),
-        penalty_start=recent_school_weeks_start(
-            school=school, as_of=as_of, count=PENALTY_WINDOW_WEEKS
-        ),
-        missing_days=deletion_days[-MISSING_FROM_SCHOOL_DAYS:],
-        deletion_days=deletion_days,
-    )
+def indicator_roll(*, school, as_of: date):
+    """The pupils `indicators` reports on by default: everyone on roll at any time from
+    the start of the academic year to as-of (DESIGN.md §6), as a Pupil queryset."""
+    return on_roll(school=school, start=academic_year_start(school=school, day=as_of), end=as_of)
 
 
 def indicators(*, school, as_of: date, pupils: Iterable | None = None) -> dict[int, list[str]]:
-    """The indicators of DESIGN.md §6 that hold for each pupil as of a date.
+    """The indicators of DESIGN.md §6 (keys of INDICATOR_KEYS, in that order) that hold
+    for each pupil as of a date, keyed by pupil id.
 
-    Pupils default to everyone on roll on `as_of`. The same few queries (8) for any
-    number of pupils.
+    Pupils default to everyone on roll at any time from the start of the academic year
+    to as-of (`indicator_roll`), each counted over their own time on roll: a pupil who
+    left in March having missed 10% is a persistent absentee of that year. At most five
+    queries for any number of pupils (calendar 2, roll 1, marks 1 or 2).
     """
-    ids = _pupil_ids(pupils)
-    if ids is None:
-        ids = list(on_roll(school=school, day=as_of).values_list("pk", flat=True))
-    windows = indicator_windows(school=school, as_of=as_of)
-    year = summarise(school=school, start=windows.year_start, end=as_of, pupils=ids)
+    calendar = SchoolCalendar(school)
+    bounds = metrics.resolve(INDICATOR_WINDOWS, calendar=calendar, as_of=as_of)
+    year = bounds["year"]
+    ids = metrics.pupil_ids(pupils)
+    if year is None:
+        return {pid: [] for pid in ids or ()}
+    span = Bounds(min(b.start for b in bounds.values() if b), as_of)
+    # Everyone of the year by default; given pupils are counted wherever the windows go.
+    pupils_on_roll = metrics.roll(school=school, bounds=year if ids is None else span, pupils=ids)
+    counted = metrics.tally(
+        school=school, bounds=bounds, on_roll=pupils_on_roll, every_pupil=ids is None
+    )
+    runs = {
+        window: (
+            len(calendar.school_days(bounds[window])) == days,
+            calendar.sessions(bounds[window]),
+        )
+        for window, days in (
+            ("missing", MISSING_FROM_SCHOOL_DAYS),
+            ("deletion", DELETION_REVIEW_DAYS),
+        )
+    }
 
-    sessions_in = _session_counts(school=school, windows=windows)
-    window_counts = _window_counts(school=school, as_of=as_of, windows=windows, ids=ids)
+    def absent_throughout(pid, window) -> bool:
+        # Every session of the window coded G, N or O. Sessions that were not possible
+        # for the pupil (a planned partial closure `#`, say) neither break nor make it.
+        complete, sessions = runs[window]
+        missing = counted.sessions(pid, window, MISSING_CODES)
+        if not (complete and missing):  # most pupils: no need to look further
+            return False
+        return missing == sessions - counted.not_possible(pid, window)
 
     result: dict[int, list[str]] = {}
-    for pid in ids:
-        held = []
-        summary = year[pid]
-        if summary.persistent_absence:
-            held.append("persistent_absence")
-        if summary.severe_absence:
-            held.append("severe_absence")
-        counts = window_counts.get(pid, {})
-        if counts.get("penalty", 0) >= PENALTY_THRESHOLD_SESSIONS:
-            held.append("penalty_threshold")
-        if len(windows.missing_days) == MISSING_FROM_SCHOOL_DAYS and _absent_throughout(
-            counts, sessions_in, "missing"
-        ):
-            held.append("missing_from_school")
-        if len(windows.deletion_days) == DELETION_REVIEW_DAYS and _absent_throughout(
-            counts, sessions_in, "deletion"
-        ):
-            held.append("deletion_review")
-        if summary.codes.get("I", 0) >= LONG_ILLNESS_SESSIONS:
-            held.append("long_illness")
-        result[pid] = held
+    for pid in ids if ids is not None else [p.pupil_id for p in pupils_on_roll]:
+        summary = counted.summary(pid, "year")
+        absence = summary.absence  # an exact Fraction, or None with no possible session
+        held = {
+            "persistent_absence": absence is not None and absence >= PERSISTENT_ABSENCE,
+            "severe_absence": absence is not None and absence >= SEVERE_ABSENCE,
+            "penalty_threshold": counted.sessions(pid, "penalty", PENALTY_CODES)
+            >= PENALTY_THRESHOLD_SESSIONS,
+            "missing_from_school": absent_throughout(pid, "missing"),
+            "deletion_review": absent_throughout(pid, "deletion"),
+            "long_illness": summary.codes.get("I", 0) >= LONG_ILLNESS_SESSIONS,
+        }
+        result[pid] = [key for key in INDICATOR_KEYS if held[key]]
     return result
-
-
-def _absent_throughout(counts: dict, sessions_in: dict, window: str) -> bool:
-    """Every session of the window coded G, N or O. Sessions that were not possible for
-    the pupil (a planned partial closure `#`, say) neither break nor make the run."""
-    needed = sessions_in[window] - counts.get(f"{window}_not_possible", 0)
-    return needed > 0 and counts.get(window, 0) == needed
-
-
-def _session_counts(*, school, windows: IndicatorWindows) -> dict[str, int]:
-    def count(days):
-        if not days:
-            return 0
-        return Session.objects.filter(school=school, date__range=(days[0], days[-1])).count()
-
-    return {"missing": count(windows.missing_days), "deletion": count(windows.deletion_days)}
-
-
-def _window_counts(*, school, as_of: date, windows: IndicatorWindows, ids) -> dict[int, dict]:
-    starts = [d for d in (windows.penalty_start, *windows.deletion_days[:1]) if d]
-    if not starts:
-        return {}
-    not_possible = [code for code, rule in code_rules().items() if not rule.possible]
-
-    def since(day, codes):
-        return Count("id", filter=Q(date__gte=day, code_id__in=codes))
-
-    missing_from = (windows.missing_days or [as_of])[0]
-    deletion_from = (windows.deletion_days or [as_of])[0]
-    aggregates = {
-        "penalty": since(windows.penalty_start or as_of, PENALTY_CODES),
-        "missing": since(missing_from, MISSING_CODES),
-        "deletion": since(deletion_from, MISSING_CODES),
-        "missing_not_possible": since(missing_from, not_possible),
-        "deletion_not_possible": since(deletion_from, not_possible),
-    }
-    rows = (
-        marks_on_roll(school=school, start=min(starts), end=as_of, pupils=ids)
-        .order_by()
-        .values("pupil_id")
-        .annotate(**aggregates)
-    )
-    return {row.pop("pupil_id"): row for row in rows}
 
 
 def on_roll(*, school, day: date | None = None, start: date | None = None, end: date | None = None):
@@ -354,7 +202,7 @@ def missing_marks(*, school, start: date, end: date, pupils=None) -> list[tuple[
         Session.objects.filter(school=school, date__range=(start, end)).values_list("pk", "date")
     )
     roll = on_roll(school=school, start=start, end=end)
-    ids = _pupil_ids(pupils)
+    ids = metrics.pupil_ids(pupils)
     if ids is not None:
         roll = roll.filter(pk__in=ids)
     roll = list(roll.values_list("pk", "on_roll_from", "on_roll_to"))

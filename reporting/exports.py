@@ -43,10 +43,13 @@ def attendance_rows(*, school, start: date, end: date) -> list[dict]:
 
 
 def indicator_rows(*, school, as_of: date) -> list[dict]:
-    """`{"upn", "indicators"}` for each pupil on roll on the date, by UPN."""
-    pupils = list(stats.on_roll(school=school, day=as_of).order_by("upn").values_list("pk", "upn"))
-    held = stats.indicators(school=school, as_of=as_of, pupils=[pk for pk, _ in pupils])
-    return [{"upn": upn, "indicators": held[pk]} for pk, upn in pupils]
+    """`{"upn", "indicators"}` for every pupil on roll at any time from the start of the
+    academic year to the as-of date, by UPN, each over their own time on roll (DESIGN.md
+    §6, §9 `pupil_indicators`: a pupil who left in March having missed 10% is still a
+    persistent absentee of that year)."""
+    held = stats.indicators(school=school, as_of=as_of)
+    pupils = stats.indicator_roll(school=school, as_of=as_of).order_by("upn")
+    return [{"upn": upn, "indicators": held[pk]} for pk, upn in pupils.values_list("pk", "upn")]
 
 
 def _csv_value(value) -> str:

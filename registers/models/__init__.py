@@ -14,6 +14,7 @@ from .calendar import (  # noqa: F401
     Session,
     Term,
 )
+from .events import Event, EventQuerySet, OutboxTask  # noqa: F401
 from .groups import GroupMembership, GroupMembershipQuerySet  # noqa: F401
 from .marks import (  # noqa: F401
     AbsenceReason,

@@ -169,7 +169,14 @@ def marks_write(
                 result.register = _register_saved(
                     school=school, group=registration_group, session=session, user=actor, now=now
                 )
-                # events: "register saved" is written here once E's writers are in.
+                events.register_saved(
+                    register=result.register,
+                    user=actor,
+                    role=role,
+                    when=now,
+                    created=result.created,
+                    amended=result.amended,
+                )
     except IntegrityError as exc:
         # Two first saves of the same mark at once: the unique constraint catches the
         # second, which is then told, like any other conflict.
@@ -412,7 +419,6 @@ class _Write:
         )
         amendment.source = self.source
         self.amendments.append(amendment)
-        # events: "mark amended" (events.mark_amended above writes the audit row).
         mark.code_id = entry.code
         mark.minutes_late = entry.minutes_late
         mark.note = entry.note

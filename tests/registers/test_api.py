@@ -301,7 +301,7 @@ def test_pupil_list_queries_do_not_grow_with_pupils(
     assert few == many
     # school, session, user, roles at the school, count, page of pupils with their groups,
     # the access log's row
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url("pupils", other_school))
 
 
@@ -910,7 +910,7 @@ def test_register_get_query_count_is_pinned(
     PupilFactory.create_batch(30, school=school, registration_group=group)
     client = as_user(api, office)
     # school, session, user, roles, group, session, pupils, marks, register row
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(register_url(school, group))
     assert len(response.data["pupils"]) == 30
 
@@ -958,9 +958,10 @@ def test_register_put_query_count_is_pinned(
     code_rules()  # reference data, read once per process
     pupils = PupilFactory.create_batch(30, school=school, registration_group=group)
     client = as_user(api, office)
-    # school, session, user, roles, group, session, the roll with planned entries, group's
-    # pupils; the writer: savepoint, marks for update, insert, register (one upsert),
-    # release; the answer: pupils, marks, register row. (19 before the one writer.)
+    # school, user, roles, group, session, the roll with planned entries, group's
+    # pupils; the writer: savepoint, marks for update, insert, register (one upsert), its
+    # register_saved event, release; the answer: pupils, marks, register row. (19 before
+    # the one writer.)
     with django_assert_num_queries(16):
         response = put(client, register_url(school, group), [line(p, "/") for p in pupils])
     assert response.data["saved"]["created"] == 30

@@ -121,7 +121,7 @@ def test_a_day_without_a_session_says_so(client, school, office, am):
     assert "?date=2024-09-09" in html
 
 
-OUTSTANDING_QUERIES = 10  # middleware 4; session, groups, teachers, on roll, marked, taken
+OUTSTANDING_QUERIES = 9  # middleware 3; session, groups, teachers, on roll, marked, taken
 
 
 @pytest.mark.parametrize(("groups", "size"), [(2, 3), (6, 12)])

@@ -240,7 +240,7 @@ def test_a_teacher_cannot_retire_a_reason(client, school, teacher):
     assert hospital.active
 
 
-SETTINGS_QUERIES = 6  # school, session, user, roles (middleware); national codes; reasons
+SETTINGS_QUERIES = 5  # school, user, roles (middleware); national codes; reasons
 
 
 @pytest.mark.parametrize("count", [2, 12])

@@ -632,12 +632,13 @@ def test_the_second_person_to_save_is_told_and_loses_nothing(
 # ---- Speed ----------------------------------------------------------------------------
 
 
-# School, session, user, roles (middleware); group with "teaches it?", session, pupils
-# with their planned entries, marks, national codes, the school's popular codes, the
-# register row, the school's reasons.
-OPEN_QUERIES = 12
-# The middleware's four; group, session, pupils with planned entries; then the writer:
-# savepoint, marks for update, one insert, the register row (one upsert), release.
+# School, user, roles (middleware; the session comes from the cache); group with
+# "teaches it?", session, pupils with their planned entries, marks, national codes, the
+# school's popular codes, the register row, the school's reasons.
+OPEN_QUERIES = 11
+# The middleware's three; group, session, pupils with planned entries; then the writer:
+# savepoint, marks for update, one insert, the register row (one upsert), its
+# register_saved event, release.
 # It was 18 before the one writer (bench/bench_register.py prints the figures).
 SAVE_QUERIES = 12
 
@@ -657,7 +658,7 @@ def test_opening_and_saving_do_not_grow_with_the_group(
     assert Mark.objects.filter(session=am).count() == size
 
 
-MY_REGISTERS_QUERIES = 11  # middleware 4; groups, sessions, on roll, marked, taken, prev, next
+MY_REGISTERS_QUERIES = 10  # middleware 3; groups, sessions, on roll, marked, taken, prev, next
 
 
 @pytest.mark.parametrize(("groups", "size"), [(2, 3), (6, 12)])

@@ -439,16 +439,20 @@ def test_long_illness_is_thirty_sessions_of_i_in_the_year_consecutive_or_not(cal
     assert held["TwentyNine"] == ["persistent_absence"]
 
 
-def test_only_pupils_on_roll_on_the_date_are_listed(calendar_school):
+def test_every_pupil_on_roll_since_the_start_of_the_year_is_listed(calendar_school):
+    # DESIGN.md §6: a pupil who has left is still counted for the year they were on roll.
     school = calendar_school
     pupil(school, legal_forename="OnRoll")
     pupil(school, legal_forename="Left", on_roll_to=D(2024, 9, 30))
     pupil(school, legal_forename="NotYet", on_roll_from=D(2024, 11, 1))
+    pupil(
+        school, legal_forename="LeftLastYear", on_roll_from=D(2023, 9, 4), on_roll_to=D(2024, 7, 19)
+    )
     PupilFactory(school=SchoolFactory())
 
     held = indicators_as_of(school, D(2024, 10, 15))
 
-    assert held == {"OnRoll": []}
+    assert held == {"OnRoll": [], "Left": []}
 
 
 def test_pupil_indicators_arguments_are_checked(calendar_school):

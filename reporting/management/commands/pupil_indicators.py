@@ -8,8 +8,9 @@ from reporting.exports import as_json, indicator_rows
 
 class Command(BaseCommand):
     help = (
-        'Print, for each pupil on roll on the date (by UPN), {"upn": ..., "indicators": '
-        "[...]} with the indicators that hold as of that date: "
+        "Print, for each pupil on roll at any time from the start of the academic year to "
+        'the date (by UPN), {"upn": ..., "indicators": [...]} with the indicators that hold '
+        "as of that date over their own time on roll: "
         f"{', '.join(INDICATOR_KEYS)}."
     )
 
