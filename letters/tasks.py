@@ -1,12 +1,12 @@
-"""Celery tasks for letters. Tasks take ids, never objects, and re-enter the school's
-tenant scope themselves (there is no request to do it for them)."""
+"""Celery tasks for letters. Tasks take ids, never objects; `SchoolTask` enters the
+school's tenant scope from `school_id` (there is no request to do it for them)."""
 
 import logging
 import smtplib
 
 from celery import group, shared_task
 
-from registers.tenancy import school_scope
+from registers.tasks import SchoolTask
 
 from . import services
 
@@ -17,16 +17,15 @@ EMAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
 # Outcomes are recorded on the letter itself, so no task result is kept in Redis.
-@shared_task(ignore_result=True)
+@shared_task(base=SchoolTask, ignore_result=True)
 def render_letter(school_id: int, letter_id: int) -> bool:
-    with school_scope(school_id):
-        try:
-            return services.letter_render(letter_id=letter_id)
-        except Exception as exc:
-            # Recorded on the letter (the approval page shows it) rather than lost in a log.
-            log.exception("Letter %s could not be rendered", letter_id)
-            services.letter_render_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
-            return False
+    try:
+        return services.letter_render(letter_id=letter_id)
+    except Exception as exc:
+        # Recorded on the letter (the approval page shows it) rather than lost in a log.
+        log.exception("Letter %s could not be rendered", letter_id)
+        services.letter_render_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+        return False
 
 
 def render_batch(school_id: int, letter_ids: list[int]):
@@ -37,6 +36,7 @@ def render_batch(school_id: int, letter_ids: list[int]):
 
 
 @shared_task(
+    base=SchoolTask,
     bind=True,
     ignore_result=True,
     autoretry_for=EMAIL_ERRORS,
@@ -46,15 +46,14 @@ def render_batch(school_id: int, letter_ids: list[int]):
     max_retries=4,
 )
 def send_letter_email(self, school_id: int, letter_id: int) -> bool:
-    with school_scope(school_id):
-        final = self.request.retries >= self.max_retries
-        try:
-            return services.letter_email(letter_id=letter_id, attempt=self.request.retries)
-        except EMAIL_ERRORS as exc:
-            services.letter_email_failed(
-                letter_id=letter_id, error=f"{type(exc).__name__}: {exc}", final=final
-            )
-            if final:
-                log.warning("Letter %s: email failed for good, left for printing", letter_id)
-                return False
-            raise  # autoretry_for schedules the next attempt with backoff
+    final = self.request.retries >= self.max_retries
+    try:
+        return services.letter_email(letter_id=letter_id, attempt=self.request.retries)
+    except EMAIL_ERRORS as exc:
+        services.letter_email_failed(
+            letter_id=letter_id, error=f"{type(exc).__name__}: {exc}", final=final
+        )
+        if final:
+            log.warning("Letter %s: email failed for good, left for printing", letter_id)
+            return False
+        raise  # autoretry_for schedules the next attempt with backoff

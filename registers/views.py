@@ -18,7 +18,7 @@ from .models import (
     Role,
     Session,
 )
-from .permissions import roles_required
+from .permissions import open_to_members, roles_required
 from .tenancy import staff_schools
 
 
@@ -31,6 +31,7 @@ def home(request):
     return render(request, "registers/home.html", {"schools": schools})
 
 
+@open_to_members
 def school_home(request, school_slug):
     """A landing page: the pages the person's roles open (the menu), as cards."""
     return render(
