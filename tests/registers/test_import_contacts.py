@@ -5,8 +5,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-
 from django_scopes import scopes_disabled
+
 from registers.imports import CONTACT_COLUMNS, contacts_import
 from registers.models import Contact
 from tests.factories import ContactFactory, PupilFactory, SchoolFactory, UserFactory

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
 from django_scopes import scopes_disabled
+
 from registers.imports import ROLL_COLUMNS, ImportRefused, roll_import
 from registers.models import Pupil, RegistrationGroup, build_upn
 from tests.factories import PupilFactory, RegistrationGroupFactory, SchoolFactory

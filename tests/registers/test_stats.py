@@ -149,9 +149,8 @@ def test_indicators_take_the_same_queries_for_one_pupil_or_forty(
     stats.code_rules()  # reference data, read once per process
     with django_assert_max_num_queries(8) as one, school_scope(calendar_school):
         stats.indicators(school=calendar_school, as_of=days[-1], pupils=pupils[:1])
-    with django_assert_max_num_queries(len(one.captured_queries)):
-        with school_scope(calendar_school):
-            stats.indicators(school=calendar_school, as_of=days[-1], pupils=pupils)
+    with django_assert_max_num_queries(len(one.captured_queries)), school_scope(calendar_school):
+        stats.indicators(school=calendar_school, as_of=days[-1], pupils=pupils)
 
 
 def test_statistics_of_one_school_never_include_another(calendar_school):
