@@ -1,8 +1,11 @@
 """The fail-safe tenant scope and the school middleware."""
 
 import pytest
-from django.urls import reverse
+from django.http import HttpResponse
+from django.urls import include, path, reverse
 from django_scopes import ScopeError, scope
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from registers.models import Pupil, Role
 from registers.tenancy import school_scope, trust_scope
@@ -70,3 +73,90 @@ def test_a_parent_with_a_child_at_the_school_is_recognised(client, school, other
     assert response.status_code == 200
     assert response.wsgi_request.is_parent
     assert client.get(home_url(other_school)).status_code == 404
+
+
+# ---- Fail safe by default: a view that forgot its permission code ------------------------
+
+
+class ForgetfulEndpoint(APIView):
+    """A school endpoint written without `AtSchool`, permission classes or roles."""
+
+    def get(self, request, school_slug):
+        return Response(sorted(Pupil.objects.values_list("upn", flat=True)))
+
+
+class DeliberatelyPublicEndpoint(APIView):
+    public = True
+
+    def get(self, request, school_slug):
+        return Response({"school": school_slug})
+
+
+class EndpointOutsideSchools(APIView):
+    def get(self, request):
+        return Response({"answered": True})
+
+
+def forgetful_page(request, school_slug):
+    return HttpResponse(",".join(Pupil.objects.values_list("upn", flat=True)))
+
+
+# The test URLconf (`pytest.mark.urls(__name__)`): the real routes plus the forgetful ones.
+urlpatterns = [
+    path("api/v1/schools/<slug:school_slug>/forgetful/", ForgetfulEndpoint.as_view()),
+    path("api/v1/schools/<slug:school_slug>/public/", DeliberatelyPublicEndpoint.as_view()),
+    path("api/v1/outside/", EndpointOutsideSchools.as_view()),
+    path("<slug:school_slug>/forgetful/", forgetful_page),
+    path("", include("attendance_mis.urls")),
+]
+forgetful = pytest.mark.urls(__name__)
+
+
+@forgetful
+def test_an_api_view_that_forgot_its_mixin_answers_another_schools_staff_404(
+    client, school, other_school
+):
+    PupilFactory(school=school)
+    client.force_login(staff(other_school, Role.HEADTEACHER))
+    response = client.get(f"/api/v1/schools/{school.slug}/forgetful/")
+    assert response.status_code == 404
+
+
+@forgetful
+def test_an_api_view_that_declares_no_roles_is_closed_to_the_schools_own_staff(client, school):
+    PupilFactory(school=school)
+    client.force_login(staff(school, Role.HEADTEACHER))
+    assert client.get(f"/api/v1/schools/{school.slug}/forgetful/").status_code == 403
+
+
+@forgetful
+def test_an_api_view_outside_schools_that_declares_nothing_is_refused(client, school):
+    client.force_login(staff(school, Role.HEADTEACHER))
+    assert client.get("/api/v1/outside/").status_code == 403
+
+
+@forgetful
+def test_a_view_that_says_it_is_public_is_answered_to_anyone(client, school):
+    response = client.get(f"/api/v1/schools/{school.slug}/public/")
+    assert response.status_code == 200
+    assert response.json() == {"school": school.slug}
+
+
+@forgetful
+def test_a_page_that_forgot_its_roles_is_refused_even_to_the_schools_own_staff(
+    client, school, other_school
+):
+    PupilFactory(school=school)
+    client.force_login(staff(school, Role.HEADTEACHER))
+    assert client.get(f"/{school.slug}/forgetful/").status_code == 403
+    client.force_login(staff(other_school, Role.HEADTEACHER))
+    assert client.get(f"/{school.slug}/forgetful/").status_code == 404
+
+
+def test_a_parent_opens_the_school_home_but_not_a_staff_page(client, school):
+    parent = UserFactory()
+    ContactFactory(pupil=PupilFactory(school=school), user=parent)
+    client.force_login(parent)
+    assert client.get(home_url(school)).status_code == 200
+    my_registers = reverse("registers:my_registers", kwargs={"school_slug": school.slug})
+    assert client.get(my_registers).status_code == 403
