@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
@@ -261,9 +262,20 @@ def _same_shape(schema_path: str, url: str) -> bool:
     return re.match(pattern, url) is not None
 
 
+@scopes_disabled()
+def every_row():
+    """Every row of the schools' own tables (the apps' models), to see that nothing changed."""
+    return {
+        model._meta.label: sorted(map(repr, model._default_manager.values()))
+        for label in ("registers", "letters")
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
 def test_every_route_refuses_other_schools_people_and_objects(world):
+    before = every_row()
     clients = {}
-    leaks, count, kinds = [], 0, set()
+    leaks, count, kinds, combinations = [], 0, set(), set()
     for case, actor, user, method, url in sweep(world):
         client = clients.get(actor + case)
         if client is None:
@@ -274,10 +286,15 @@ def test_every_route_refuses_other_schools_people_and_objects(world):
         response = getattr(client, method)(url)
         count += 1
         kinds.add((case, url))
+        combinations.add((case, url, actor))
         if not refused(response):
             leaks.append(f"({case}) {actor}: {method.upper()} {url} -> {response.status_code}")
-    print(f"tenancy sweep: {count} requests, {len(kinds)} route x case combinations")
+    print(
+        f"tenancy sweep: {len(kinds)} routes x cases, {len(combinations)} route x actor "
+        f"combinations, {count} requests"
+    )
     assert not leaks, "Answered instead of refused:\n" + "\n".join(leaks)
+    assert every_row() == before, "A refused request changed something"
     # Sanity: the sweep did reach the school routes of both cases and the API.
     cases = {case for case, _ in kinds}
     assert cases == {"a", "b", "admin"}

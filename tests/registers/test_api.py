@@ -349,13 +349,6 @@ def test_a_teacher_gets_404_for_a_pupil_of_another_group(api, school, other_teac
     assert response.status_code == 404
 
 
-@pytest.mark.django_db
-def test_another_schools_pupil_is_404_under_this_schools_address(api, school, other_school, office):
-    theirs = PupilFactory(school=other_school)
-    response = as_user(api, office).get(url("pupil", school, pk=theirs.pk))
-    assert response.status_code == 404
-
-
 # ---- A pupil's attendance --------------------------------------------------------------
 
 
