@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client, override_settings
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from registers import demo, stats
 from registers.models import (
@@ -55,6 +55,7 @@ def printed(django_db_setup, django_db_blocker):
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         transaction.atomic(),
+        scope(),  # the command, not the fixture, selects each school's scope
     ):
         yield seed()
         transaction.set_rollback(True)

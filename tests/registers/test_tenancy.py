@@ -4,9 +4,11 @@ import pytest
 from django.http import HttpResponse
 from django.urls import include, path, reverse
 from django_scopes import ScopeError, scope
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registers.checks import school_views_declare_who_may_use_them
 from registers.models import Pupil, Role
 from registers.tenancy import school_scope, trust_scope
 from tests.factories import ContactFactory, PupilFactory, SchoolFactory, UserFactory, staff
@@ -97,6 +99,13 @@ class EndpointOutsideSchools(APIView):
         return Response({"answered": True})
 
 
+class MembersOnlyByMistake(APIView):
+    permission_classes = [IsAuthenticated]  # replaces the default SchoolRole
+
+    def get(self, request, school_slug):
+        return Response(sorted(Pupil.objects.values_list("upn", flat=True)))
+
+
 def forgetful_page(request, school_slug):
     return HttpResponse(",".join(Pupil.objects.values_list("upn", flat=True)))
 
@@ -106,6 +115,7 @@ urlpatterns = [
     path("api/v1/schools/<slug:school_slug>/forgetful/", ForgetfulEndpoint.as_view()),
     path("api/v1/schools/<slug:school_slug>/public/", DeliberatelyPublicEndpoint.as_view()),
     path("api/v1/outside/", EndpointOutsideSchools.as_view()),
+    path("api/v1/schools/<slug:school_slug>/mistake/", MembersOnlyByMistake.as_view()),
     path("<slug:school_slug>/forgetful/", forgetful_page),
     path("", include("attendance_mis.urls")),
 ]
@@ -160,3 +170,16 @@ def test_a_parent_opens_the_school_home_but_not_a_staff_page(client, school):
     assert client.get(home_url(school)).status_code == 200
     my_registers = reverse("registers:my_registers", kwargs={"school_slug": school.slug})
     assert client.get(my_registers).status_code == 403
+
+
+def test_manage_py_check_passes_the_real_routes():
+    assert school_views_declare_who_may_use_them() == []
+
+
+@pytest.mark.urls(__name__)
+def test_manage_py_check_names_the_views_that_forgot_who_may_use_them():
+    found = {(e.id, e.obj.__name__) for e in school_views_declare_who_may_use_them()}
+    assert found == {
+        ("registers.E001", "MembersOnlyByMistake"),
+        ("registers.E002", "forgetful_page"),
+    }
