@@ -5,7 +5,7 @@ from attendance_mis.celery import app as celery_app
 from tests.factories import RegistrationGroupFactory, SchoolFactory, staff
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef, request):
     """Fixtures build their data with tenant scopes off; the test BODY runs with scopes
     on and no school selected, as a command or a Celery task starts. So a service, task or
@@ -14,7 +14,7 @@ def pytest_fixture_setup(fixturedef, request):
     `scopes_disabled()` (or the school's scope) and calls services inside
     `school_scope(school)`, as a view or a command would (DESIGN.md §3)."""
     with scopes_disabled():
-        yield
+        return (yield)
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,12 @@ def test_a_query_with_no_school_selected_raises_instead_of_leaking(school):
         list(Pupil.objects.all())
 
 
+def test_a_test_body_starts_with_no_school_selected_as_a_command_or_task_does(school):
+    PupilFactory(school=school)  # building data is allowed (tests/factories.py)
+    with pytest.raises(ScopeError):
+        Pupil.objects.count()
+
+
 def test_a_school_scope_sees_only_that_schools_rows(school, other_school):
     mine = PupilFactory(school=school)
     PupilFactory(school=other_school)
