@@ -7,7 +7,8 @@ membership (and an unknown school) is answered by the API's permission class aft
 has authenticated the token (the middleware runs before DRF authentication).
 
 Fail safe: a school page whose view declares no roles (`registers.permissions`) is
-refused with 403 before it runs, so a forgotten decorator closes the page.
+refused with 403 before it runs, so a forgotten decorator closes the page; declared roles
+are checked here too (403), before the view runs.
 """
 
 from django.contrib.auth.views import redirect_to_login
@@ -17,7 +18,7 @@ from django.urls import Resolver404, resolve
 from django_scopes import scope, scopes_disabled
 
 from .models import Contact, School
-from .permissions import declares_roles
+from .permissions import ANY_MEMBER, declared_roles
 from .tenancy import roles_at
 
 
@@ -74,6 +75,9 @@ class SchoolMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.school is None or request.path_info.startswith("/api/"):
             return None  # the API's default permission class does the same for its views
-        if not declares_roles(view_func):
+        roles = declared_roles(view_func)
+        if roles is None:
             raise PermissionDenied("This page has not declared who may open it.")
+        if roles != ANY_MEMBER and not request.roles & roles:
+            raise PermissionDenied("Your role here does not allow this.")
         return None

@@ -3,9 +3,10 @@
 Membership of the school itself is settled by SchoolMiddleware (404 for outsiders)
 before any of these run. Fail safe (DESIGN.md §3): every page view under
 `/<school_slug>/` must declare who may open it, with `roles_required(...)` or, for a
-page every member of the school (parents included) may open, `open_to_members`. The
-middleware refuses (403) a school page whose view declares neither, so a view that
-forgot its decorator is closed, not open to parents and every role.
+page every member of the school (parents included) may open, `open_to_members` (a
+class-based view sets `school_roles` on its class). The middleware refuses (403) a school
+page whose view declares neither, so a view that forgot its decorator is closed, not open
+to parents and every role, and it enforces the declared roles itself before the view runs.
 """
 
 from functools import wraps
@@ -42,6 +43,15 @@ def open_to_members(view):
     return view
 
 
+def declared_roles(view):
+    """Who a view says may open it: a set of roles, ANY_MEMBER, or None if it says
+    nothing. Read from the view function (through its decorators) or, for a class-based
+    view, from `school_roles` on its class."""
+    found = getattr(view, DECLARED, None)
+    if found is None:
+        found = getattr(getattr(view, "view_class", None), DECLARED, None)
+    return found
+
+
 def declares_roles(view) -> bool:
-    """Whether a view function (through its decorators) says who may open it."""
-    return hasattr(view, DECLARED)
+    return declared_roles(view) is not None

@@ -3,6 +3,7 @@
 import pytest
 from django.http import HttpResponse
 from django.urls import include, path, reverse
+from django.views import View
 from django_scopes import ScopeError, scope
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -112,6 +113,15 @@ class MembersOnlyByMistake(APIView):
         return Response(sorted(Pupil.objects.values_list("upn", flat=True)))
 
 
+class OfficePage(View):
+    """A class-based page that declares its roles on the class."""
+
+    school_roles = frozenset({Role.OFFICE})
+
+    def get(self, request, school_slug):
+        return HttpResponse("office only")
+
+
 def forgetful_page(request, school_slug):
     return HttpResponse(",".join(Pupil.objects.values_list("upn", flat=True)))
 
@@ -123,6 +133,7 @@ urlpatterns = [
     path("api/v1/outside/", EndpointOutsideSchools.as_view()),
     path("api/v1/schools/<slug:school_slug>/mistake/", MembersOnlyByMistake.as_view()),
     path("<slug:school_slug>/forgetful/", forgetful_page),
+    path("<slug:school_slug>/office-page/", OfficePage.as_view()),
     path("", include("attendance_mis.urls")),
 ]
 forgetful = pytest.mark.urls(__name__)
@@ -167,6 +178,14 @@ def test_a_page_that_forgot_its_roles_is_refused_even_to_the_schools_own_staff(
     assert client.get(f"/{school.slug}/forgetful/").status_code == 403
     client.force_login(staff(other_school, Role.HEADTEACHER))
     assert client.get(f"/{school.slug}/forgetful/").status_code == 404
+
+
+@forgetful
+def test_a_class_based_page_gets_the_roles_it_declares_on_its_class(client, school):
+    client.force_login(staff(school, Role.OFFICE))
+    assert client.get(f"/{school.slug}/office-page/").status_code == 200
+    client.force_login(staff(school, Role.TEACHER))
+    assert client.get(f"/{school.slug}/office-page/").status_code == 403
 
 
 def test_a_parent_opens_the_school_home_but_not_a_staff_page(client, school):
