@@ -21,7 +21,6 @@ from .tenancy import school_scope
 
 
 class SchoolTask(Task):
-    abstract = True
     # True for a task that works across schools without reading tenant rows itself.
     school_less = False
 
