@@ -174,7 +174,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Fail safe (DESIGN.md §3): members of the URL's school only, with a role the view
+    # declares; views outside schools declare their own permission (registers.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["registers.api.permissions.SchoolRole"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -185,6 +187,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Registers, marks and attendance for schools in England.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs are public on purpose (they hold no school's data), declared
+    # here because the API's default permission refuses views that declare nothing.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Swagger UI served from our own static files: schools may be offline, and no
     # outside script should run on a page with staff session cookies.
     "SWAGGER_UI_DIST": "SIDECAR",

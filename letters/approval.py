@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from registers.models import School
+from registers.tenancy import school_scope
 
 from . import selectors, services
 from .kinds import Kind
@@ -118,5 +119,6 @@ def send_due_emails(*, now: dt.datetime | None = None) -> int:
     """Queue an email task for every letter whose hold is over; returns how many."""
     due = emails_due(now=now)
     for school_id, ids in due.items():
-        services._email_later(school_id, ids)
+        with school_scope(school_id):
+            services._email_later(school_id, ids)
     return sum(len(ids) for ids in due.values())

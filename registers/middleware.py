@@ -5,14 +5,20 @@
 school exists. `/api/v1/schools/<school_slug>/...`: the school is resolved here, but
 membership (and an unknown school) is answered by the API's permission class after DRF
 has authenticated the token (the middleware runs before DRF authentication).
+
+Fail safe: a school page whose view declares no roles (`registers.permissions`) is
+refused with 403 before it runs, so a forgotten decorator closes the page; declared roles
+are checked here too (403), before the view runs.
 """
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import Resolver404, resolve
 from django_scopes import scope, scopes_disabled
 
 from .models import Contact, School
+from .permissions import ANY_MEMBER, declared_roles
 from .tenancy import roles_at
 
 
@@ -65,3 +71,13 @@ class SchoolMiddleware:
         request.school = school
         with scope(school=school.pk):
             return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.school is None or request.path_info.startswith("/api/"):
+            return None  # the API's default permission class does the same for its views
+        roles = declared_roles(view_func)
+        if roles is None:
+            raise PermissionDenied("This page has not declared who may open it.")
+        if roles != ANY_MEMBER and not request.roles & roles:
+            raise PermissionDenied("Your role here does not allow this.")
+        return None

@@ -20,7 +20,7 @@ from .models import (
     Role,
     Session,
 )
-from .permissions import roles_required
+from .permissions import open_to_members, roles_required
 from .tenancy import parent_schools, staff_schools
 
 
@@ -39,6 +39,7 @@ def home(request):
     )
 
 
+@open_to_members
 def school_home(request, school_slug):
     """A landing page: the pages the person's roles open (the menu), as cards."""
     return render(

@@ -1,17 +1,34 @@
 import pytest
 from django_scopes import scopes_disabled
+from django_scopes.state import state as scope_state
 
 from attendance_mis.celery import app as celery_app
 from tests.factories import RegistrationGroupFactory, SchoolFactory, staff
 
 
-@pytest.fixture(autouse=True)
-def _scopes_off_for_test_setup(request):
-    """Tests build their data without a tenant scope; code under test still runs in
-    the scope the middleware (or command, or task) selects, because an inner scope wins.
-    A test that checks the fail-safe itself re-enters an empty scope."""
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Fixtures build their data with tenant scopes off; the test BODY runs with scopes
+    on and no school selected, as a command or a Celery task starts. So a service, task or
+    command that forgets to enter its school's scope raises ScopeError in a test instead of
+    passing unnoticed. A test reads the database for its assertions inside
+    `scopes_disabled()` (or the school's scope) and calls services inside
+    `school_scope(school)`, as a view or a command would (DESIGN.md §3)."""
     with scopes_disabled():
-        yield
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """The body starts with scopes on and no school, whatever a fixture left behind: a
+    generator fixture that enters a scope and yields (set up inside the wrapper above)
+    would otherwise hand its scope, or the wrapper's, to later tests when it is torn
+    down."""
+    token = scope_state.set({"_enabled": True})
+    try:
+        return (yield)
+    finally:
+        scope_state.reset(token)
 
 
 @pytest.fixture(autouse=True)

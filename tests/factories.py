@@ -1,5 +1,9 @@
 """Factories for the core models. Everything a factory makes lands in one school unless
-a test passes another (tests about crossing schools do)."""
+a test passes another (tests about crossing schools do).
+
+Building data is always allowed: factories and the helpers here run with tenant scopes
+off, also when a test body (which runs with scopes on, see tests/conftest.py) calls them.
+"""
 
 import datetime as dt
 import itertools
@@ -7,6 +11,7 @@ import itertools
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from registers.models import (
     AcademicYear,
@@ -29,7 +34,20 @@ from registers.models import (
 _serial = itertools.count(1)
 
 
-class TrustFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """A model factory that builds with tenant scopes off (sub-factories and
+    post-generation hooks included)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        with scopes_disabled():
+            return super()._generate(strategy, params)
+
+
+class TrustFactory(ModelFactory):
     class Meta:
         model = Trust
 
@@ -37,7 +55,7 @@ class TrustFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Trust {n}")
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(ModelFactory):
     class Meta:
         model = School
         skip_postgeneration_save = True
@@ -70,7 +88,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
@@ -82,7 +100,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory):
     class Meta:
         model = Membership
 
@@ -91,6 +109,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.TEACHER
 
 
+@scopes_disabled()
 def staff(school, role=Role.TEACHER, **user_kwargs):
     """A user with one role at a school (or, for trust_lead, at its trust)."""
     user = UserFactory(**user_kwargs)
@@ -101,7 +120,7 @@ def staff(school, role=Role.TEACHER, **user_kwargs):
     return user
 
 
-class RegistrationGroupFactory(factory.django.DjangoModelFactory):
+class RegistrationGroupFactory(ModelFactory):
     class Meta:
         model = RegistrationGroup
 
@@ -110,7 +129,7 @@ class RegistrationGroupFactory(factory.django.DjangoModelFactory):
     year_group = "4"
 
 
-class PupilFactory(factory.django.DjangoModelFactory):
+class PupilFactory(ModelFactory):
     class Meta:
         model = Pupil
         skip_postgeneration_save = True
@@ -145,7 +164,7 @@ class PupilFactory(factory.django.DjangoModelFactory):
             ).save()
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory):
     class Meta:
         model = Contact
 
@@ -160,7 +179,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     address = "1 Example Road\nMilton Keynes\nMK1 1AA"
 
 
-class AcademicYearFactory(factory.django.DjangoModelFactory):
+class AcademicYearFactory(ModelFactory):
     class Meta:
         model = AcademicYear
 
@@ -170,7 +189,7 @@ class AcademicYearFactory(factory.django.DjangoModelFactory):
     ends = dt.date(2025, 8, 31)
 
 
-class TermFactory(factory.django.DjangoModelFactory):
+class TermFactory(ModelFactory):
     class Meta:
         model = Term
 
@@ -183,7 +202,7 @@ class TermFactory(factory.django.DjangoModelFactory):
     half_term_ends = dt.date(2024, 11, 1)
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
+class SessionFactory(ModelFactory):
     class Meta:
         model = Session
         django_get_or_create = ("school", "date", "period")
@@ -198,7 +217,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     closes = factory.LazyAttribute(lambda s: dt.time(9, 5) if s.period == "AM" else dt.time(13, 25))
 
 
-class MarkFactory(factory.django.DjangoModelFactory):
+class MarkFactory(ModelFactory):
     class Meta:
         model = Mark
 
@@ -210,6 +229,7 @@ class MarkFactory(factory.django.DjangoModelFactory):
     recorded_at = factory.LazyFunction(timezone.now)
 
 
+@scopes_disabled()
 def school_calendar(school, *, start=dt.date(2024, 9, 2), end=dt.date(2025, 7, 22)):
     """A standard English year for a school (the example setup file's terms) with sessions."""
     from registers.calendar_changes import sessions_generate
@@ -238,6 +258,7 @@ def school_calendar(school, *, start=dt.date(2024, 9, 2), end=dt.date(2025, 7, 2
     return year
 
 
+@scopes_disabled()
 def mark_days(pupil, days_codes):
     """Write marks for a pupil: {date: code or (am_code, pm_code)} on existing sessions."""
     sessions = {

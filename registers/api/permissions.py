@@ -1,11 +1,18 @@
 """Who may do what through the API.
 
+`SchoolRole` is the DEFAULT permission of every API view (settings REST_FRAMEWORK), so
+tenancy fails safe: a view added under `/api/v1/schools/<school_slug>/` is members-only
+and closed to every role until it declares `read_roles` / `write_roles`, without the view
+remembering a mixin. A view that is deliberately open says so explicitly: `public = True`
+(anyone, even anonymous), or its own `permission_classes` (views outside any school: the
+codes, the schema, the docs). A view outside any school that declares nothing is refused.
+
 The middleware has already resolved `request.school` (None for an unknown slug); this
 runs after DRF has authenticated the session or token, so it is where membership is
 checked:
 
 - no role at the school -> 404, exactly as for an unknown school (no hint it exists);
-- a role the view does not allow -> 403.
+- a role the view does not allow -> 403 (no roles declared: nobody is allowed).
 
 Who may do what (roles from `registers.models`):
 
@@ -39,13 +46,21 @@ ROLES_WRITE = frozenset(Role.values) - {Role.TRUST_LEAD}
 class SchoolRole(BasePermission):
     """Membership of `request.school` (404 if none), then the view's roles (403).
 
-    A view sets `read_roles` and, if it writes, `write_roles`. The user's roles at the
-    school are left on `request.roles` for the view.
+    The default permission class (see the module's docstring). A view sets `read_roles`
+    and, if it writes, `write_roles`; a view that sets neither is refused to everyone
+    (fail closed). The user's roles at the school are left on `request.roles` for the view.
+    A view outside any school (no `school_slug` in its URL) is refused unless it is public.
     """
 
     message = "Your role at this school does not allow this."
 
     def has_permission(self, request, view):
+        if getattr(view, "public", False):
+            return True
+        if "school_slug" not in view.kwargs:
+            # Not a school's endpoint, and it declared no permission of its own.
+            self.message = "This endpoint has not declared who may use it."
+            return False
         if not request.user or not request.user.is_authenticated:
             return False  # DRF answers 401 (or 403 for a session-only client)
         roles = roles_at(request.user, request.school) if request.school else frozenset()

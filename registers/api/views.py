@@ -31,7 +31,6 @@ from .filters import PupilFilter
 from .permissions import (
     ROLES_READ,
     ROLES_REGISTER,
-    SchoolRole,
     sees_contacts,
     takes_any_register,
 )
@@ -82,10 +81,11 @@ def check_order(start: date | None, end: date | None) -> None:
 
 
 class AtSchool:
-    """An endpoint under /schools/<school_slug>/: members only, read-only by default."""
+    """An endpoint under /schools/<school_slug>/ readable by every staff role, writable by
+    none. Membership is not this mixin's doing: `SchoolRole`, the default permission,
+    refuses outsiders on every API view whose URL carries a school."""
 
     authentication_classes = AUTHENTICATION
-    permission_classes = [SchoolRole]
     read_roles = ROLES_READ
     write_roles = frozenset()
 

@@ -4,6 +4,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from registers.tenancy import school_scope
 from tests.factories import (
     ContactFactory,
     PupilFactory,
@@ -24,11 +25,13 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks):
-    """Work queued for after the commit (rendering, email) runs, as in production."""
+    """Work queued for after the commit (rendering, email) runs, as in production: the
+    service in the school's scope (as its view has it), the queued tasks after it, in no
+    scope, entering their own."""
 
-    def run(func, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return func(*args, **kwargs)
+    def run(func, *args, school, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True), school_scope(school):
+            return func(*args, school=school, **kwargs)
 
     return run
 

@@ -4,9 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django_scopes import scopes_disabled
 
 from registers import stats
 from registers.models import Session
+from registers.tenancy import school_scope
 from tests.factories import PupilFactory, SchoolFactory, mark_days, school_calendar
 
 D = dt.date
@@ -19,12 +21,13 @@ def calendar_school(school):
 
 
 def school_days_from(school, start, count):
-    return list(
-        Session.objects.filter(school=school, date__gte=start)
-        .values_list("date", flat=True)
-        .distinct()
-        .order_by("date")[:count]
-    )
+    with scopes_disabled():
+        return list(
+            Session.objects.filter(school=school, date__gte=start)
+            .values_list("date", flat=True)
+            .distinct()
+            .order_by("date")[:count]
+        )
 
 
 def test_exactly_ten_percent_absence_is_persistent(calendar_school):
@@ -32,7 +35,10 @@ def test_exactly_ten_percent_absence_is_persistent(calendar_school):
     pupil = PupilFactory(school=calendar_school)
     mark_days(pupil, {d: "/" for d in days[:9]} | {days[9]: ("I", "O")})
 
-    summary = stats.summarise(school=calendar_school, start=days[0], end=days[-1], pupils=[pupil])
+    with school_scope(calendar_school):
+        summary = stats.summarise(
+            school=calendar_school, start=days[0], end=days[-1], pupils=[pupil]
+        )
 
     s = summary[pupil.pk]
     assert (s.possible, s.attended, s.authorised, s.unauthorised) == (20, 18, 1, 1)
@@ -56,19 +62,22 @@ def test_no_possible_sessions_has_no_percentage(calendar_school):
     day = D(2024, 9, 9)
     pupil = PupilFactory(school=calendar_school)
     mark_days(pupil, {day: "X"})
-    s = stats.summarise(school=calendar_school, start=day, end=day, pupils=[pupil])[pupil.pk]
+    with school_scope(calendar_school):
+        s = stats.summarise(school=calendar_school, start=day, end=day, pupils=[pupil])[pupil.pk]
     assert s.possible == 0
     assert s.attendance_pct is None
     assert not s.persistent_absence
-    assert stats.indicators(school=calendar_school, as_of=day, pupils=[pupil])[pupil.pk] == []
+    with school_scope(calendar_school):
+        assert stats.indicators(school=calendar_school, as_of=day, pupils=[pupil])[pupil.pk] == []
 
 
 def test_marks_outside_the_pupils_time_on_roll_count_nowhere(calendar_school):
     pupil = PupilFactory(school=calendar_school, on_roll_from=D(2024, 9, 10))
     mark_days(pupil, {D(2024, 9, 9): "O", D(2024, 9, 10): "/"})
-    s = stats.summarise(
-        school=calendar_school, start=D(2024, 9, 1), end=D(2024, 9, 30), pupils=[pupil]
-    )[pupil.pk]
+    with school_scope(calendar_school):
+        s = stats.summarise(
+            school=calendar_school, start=D(2024, 9, 1), end=D(2024, 9, 30), pupils=[pupil]
+        )[pupil.pk]
     assert (s.possible, s.unauthorised) == (2, 0)
 
 
@@ -77,11 +86,12 @@ def test_a_group_total_is_sessions_not_a_mean_of_percentages(calendar_school):
     full, half = PupilFactory(school=calendar_school), PupilFactory(school=calendar_school)
     mark_days(full, {day: "/", D(2024, 9, 10): "/"})
     mark_days(half, {day: ("/", "I")})
-    total = stats.combine(
-        stats.summarise(
-            school=calendar_school, start=day, end=D(2024, 9, 10), pupils=[full, half]
-        ).values()
-    )
+    with school_scope(calendar_school):
+        total = stats.combine(
+            stats.summarise(
+                school=calendar_school, start=day, end=D(2024, 9, 10), pupils=[full, half]
+            ).values()
+        )
     assert (total.possible, total.attended) == (6, 5)
     assert total.attendance_pct == Decimal("83.33")
 
@@ -95,7 +105,8 @@ def test_penalty_threshold_counts_ten_gnou_sessions_across_a_half_term(calendar_
     mark_days(pupil, before | after)
     mark_days(fewer, before | after | {D(2024, 11, 5): ("O", "/")})
 
-    held = stats.indicators(school=calendar_school, as_of=D(2024, 11, 8), pupils=[pupil, fewer])
+    with school_scope(calendar_school):
+        held = stats.indicators(school=calendar_school, as_of=D(2024, 11, 8), pupils=[pupil, fewer])
 
     assert "penalty_threshold" in held[pupil.pk]
     assert "penalty_threshold" not in held[fewer.pk]  # L is not counted; 9 sessions
@@ -107,7 +118,8 @@ def test_missing_from_school_needs_every_session_of_ten_school_days(calendar_sch
     mark_days(missing, {d: "N" for d in days[:5]} | {d: ("G", "O") for d in days[5:]})
     mark_days(back, {d: "N" for d in days[:9]} | {days[9]: ("N", "\\")})
 
-    held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[missing, back])
+    with school_scope(calendar_school):
+        held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[missing, back])
 
     assert "missing_from_school" in held[missing.pk]
     assert "missing_from_school" not in held[back.pk]
@@ -120,7 +132,8 @@ def test_long_illness_is_thirty_sessions_of_i_in_the_year(calendar_school):
     mark_days(ill, {d: "I" for d in days})
     mark_days(less_ill, {d: "I" for d in days[:14]} | {days[14]: ("I", "\\")})
 
-    held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[ill, less_ill])
+    with school_scope(calendar_school):
+        held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[ill, less_ill])
 
     assert "long_illness" in held[ill.pk]
     assert "long_illness" not in held[less_ill.pk]
@@ -134,9 +147,9 @@ def test_indicators_take_the_same_queries_for_one_pupil_or_forty(
     for p in pupils:
         mark_days(p, {d: "/" for d in days})
     stats.code_rules()  # reference data, read once per process
-    with django_assert_max_num_queries(8) as one:
+    with django_assert_max_num_queries(8) as one, school_scope(calendar_school):
         stats.indicators(school=calendar_school, as_of=days[-1], pupils=pupils[:1])
-    with django_assert_max_num_queries(len(one.captured_queries)):
+    with django_assert_max_num_queries(len(one.captured_queries)), school_scope(calendar_school):
         stats.indicators(school=calendar_school, as_of=days[-1], pupils=pupils)
 
 
@@ -146,18 +159,21 @@ def test_statistics_of_one_school_never_include_another(calendar_school):
     mine, theirs = PupilFactory(school=calendar_school), PupilFactory(school=other)
     mark_days(mine, {D(2024, 9, 9): "/"})
     mark_days(theirs, {D(2024, 9, 9): "O"})
-    found = stats.summarise(school=calendar_school, start=D(2024, 9, 1), end=D(2024, 9, 30))
+    with school_scope(calendar_school):
+        found = stats.summarise(school=calendar_school, start=D(2024, 9, 1), end=D(2024, 9, 30))
     assert set(found) == {mine.pk}
 
 
 def test_missing_marks_lists_unmarked_past_sessions_on_roll(calendar_school):
     pupil = PupilFactory(school=calendar_school)
     mark_days(pupil, {D(2024, 9, 9): ("/", None)})
-    missing = stats.missing_marks(
-        school=calendar_school, start=D(2024, 9, 9), end=D(2024, 9, 9), pupils=[pupil]
-    )
-    pm = Session.objects.get(school=calendar_school, date=D(2024, 9, 9), period="PM")
-    assert missing == [(pupil.pk, pm.pk)]
+    with school_scope(calendar_school):
+        missing = stats.missing_marks(
+            school=calendar_school, start=D(2024, 9, 9), end=D(2024, 9, 9), pupils=[pupil]
+        )
+    with scopes_disabled():
+        pm = Session.objects.get(school=calendar_school, date=D(2024, 9, 9), period="PM")
+        assert missing == [(pupil.pk, pm.pk)]
 
 
 def test_a_partial_closure_neither_breaks_nor_makes_a_missing_from_school_run(calendar_school):
@@ -169,7 +185,10 @@ def test_a_partial_closure_neither_breaks_nor_makes_a_missing_from_school_run(ca
     mark_days(missing, {d: "N" for d in days[:9]} | {days[9]: ("#", "O")})
     mark_days(closed_only, {d: "#" for d in days})
 
-    held = stats.indicators(school=calendar_school, as_of=days[-1], pupils=[missing, closed_only])
+    with school_scope(calendar_school):
+        held = stats.indicators(
+            school=calendar_school, as_of=days[-1], pupils=[missing, closed_only]
+        )
 
     assert "missing_from_school" in held[missing.pk]
     assert "missing_from_school" not in held[closed_only.pk]

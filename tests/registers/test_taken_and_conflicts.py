@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from registers.models import Amendment, Mark, RegisterTimes, Role
 from registers.selectors import current_period
+from registers.tenancy import school_scope
 from tests.factories import MarkFactory, PupilFactory, SessionFactory, staff
 
 LONDON = ZoneInfo("Europe/London")
@@ -288,7 +289,8 @@ def test_the_current_session_turns_to_PM_at_the_schools_PM_register_time(
     with scopes_disabled():
         RegisterTimes.objects.filter(school=school, period="PM").update(opens=dt.time(13, 0))
     clock(dt.datetime.combine(DAY, local_time, tzinfo=LONDON))
-    assert current_period(school) == expected
+    with school_scope(school):
+        assert current_period(school) == expected
 
 
 def test_the_days_own_PM_session_time_wins_over_the_usual_times(clock, school, office):
