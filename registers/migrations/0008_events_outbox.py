@@ -26,7 +26,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registers", "0004_amendment_note_and_absence_reason"),
+        ("registers", "0007_writer_planned_entries_and_sources"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,7 +15,7 @@ def mark_pre_entered(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registers', '0004_amendment_note_and_absence_reason'),
+        ('registers', '0006_security_access_log_idle_sessions_timezones'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

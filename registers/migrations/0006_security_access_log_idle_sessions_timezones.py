@@ -49,7 +49,7 @@ def real_time_zones(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registers', '0004_amendment_note_and_absence_reason'),
+        ('registers', '0005_dated_group_memberships'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
