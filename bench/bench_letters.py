@@ -193,7 +193,7 @@ def main() -> int:
     from django.conf import settings
     from django_scopes import scopes_disabled
 
-    from letters import services
+    from letters import delivery, services
     from letters.models import IssuedLetter
     from registers.tenancy import school_scope
 
@@ -242,7 +242,7 @@ def main() -> int:
         with school_scope(school), Stopwatch() as approve_watch:
             approved = services.letters_approve(school=school, letter_ids=ids, user=None)
         with school_scope(school), Stopwatch() as print_watch:
-            batch = services.print_batch_create(school=school, user=None)
+            batch = delivery.print_batch_create(school=school, user=None)
         print(
             f"\nApproving {approved} letters: {approve_watch.ms:.0f} ms. "
             f"Print batch of {batch.letter_count} letters ({batch.page_count} pages, "

@@ -10,8 +10,8 @@ post can be undone until a print batch takes them.
 The deadline lives in the database (`approved_at`), never in a Celery ETA (DESIGN.md §2),
 and every step is a conditional UPDATE on the letter's status and `email_attempts`: an
 undo and a send racing each other leave the letter either sent or a draft, never both
-(`services._email_later` claims an approved letter by setting `email_queued_at`, and
-`services.letter_email` claims the send with `email_attempts=0 -> 1`; undo moves only an
+(`delivery.email_hand_over` claims an approved letter by setting `email_queued_at`, and
+`delivery.letter_email` claims the send with `email_attempts=0 -> 1`; undo moves only an
 approved letter not yet handed over).
 """
 
@@ -28,7 +28,7 @@ from django_scopes import scopes_disabled
 from registers.models import School
 from registers.tenancy import school_scope
 
-from . import selectors, services
+from . import delivery, selectors
 from .kinds import Kind
 from .models import IssuedLetter
 
@@ -81,14 +81,14 @@ def letters_unapprove(*, school: School, letter_ids) -> int:
 def letters_send_now(*, school: School, letter_ids) -> int:
     """Hand approved, unsent email letters to the mail server now;
     returns how many. Recorded in the outbox in this transaction and sent on commit;
-    sending twice sends once (`services._email_later` claims each letter)."""
+    sending twice sends once (`delivery.email_hand_over` claims each letter)."""
     ids = list(
         selectors.undoable(school=school, letter_ids=letter_ids)
         .filter(channel=Channel.EMAIL)
         .exclude(sha256="")
         .values_list("pk", flat=True)
     )
-    return len(services._email_later(school.pk, ids))
+    return len(delivery.email_hand_over(school.pk, ids))
 
 
 def emails_due(*, now: dt.datetime | None = None) -> dict[int, list[int]]:
@@ -120,5 +120,5 @@ def send_due_emails(*, now: dt.datetime | None = None) -> int:
     due = emails_due(now=now)
     for school_id, ids in due.items():
         with school_scope(school_id):
-            services._email_later(school_id, ids)
+            delivery.email_hand_over(school_id, ids)
     return sum(len(ids) for ids in due.values())

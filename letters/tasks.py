@@ -12,7 +12,7 @@ from celery import shared_task
 
 from registers.tasks import SchoolTask
 
-from . import approval, printable, services
+from . import approval, delivery, printable, services
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ def render_letter(school_id: int, letter_id: int) -> bool:
 def send_letter_email(self, school_id: int, letter_id: int) -> bool:
     final = self.request.retries >= self.max_retries
     try:
-        return services.letter_email(letter_id=letter_id, attempt=self.request.retries)
+        return delivery.letter_email(letter_id=letter_id, attempt=self.request.retries)
     except EMAIL_ERRORS as exc:
-        services.letter_email_failed(
+        delivery.letter_email_failed(
             letter_id=letter_id, error=f"{type(exc).__name__}: {exc}", final=final
         )
         if final:

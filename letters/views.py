@@ -20,7 +20,7 @@ from registers.models import AccessEvent, Pupil
 from registers.permissions import roles_required
 from registers.selectors import pupil_search
 
-from . import approval, context, kinds, printable, rendering, sandbox, selectors, services
+from . import approval, context, delivery, kinds, printable, rendering, sandbox, selectors, services
 from .forms import DraftForm, LetterheadForm, TemplateForm, letter_ids
 from .models import (
     ROLES_APPROVE,
@@ -334,7 +334,7 @@ def print_batches(request, school_slug):
     school = request.school
     if request.method == "POST":
         try:
-            batch = services.print_batch_create(
+            batch = delivery.print_batch_create(
                 school=school, user=request.user, role=acting_role(request.roles, ROLES_PRINT)
             )
         except ValidationError as exc:

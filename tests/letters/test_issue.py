@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from attendance_mis.celery import app as celery_app
-from letters import approval, selectors, services
+from letters import approval, delivery, selectors, services
 from letters.models import IssuedLetter, Letterhead, LetterTemplate, PrintBatch
 from registers.tenancy import school_scope
 from tests.factories import ContactFactory, PupilFactory, RegistrationGroupFactory
@@ -253,7 +253,7 @@ def test_the_print_batch_merges_approved_letters_by_class_then_surname(
     )
     with scopes_disabled():
         with school_scope(school):
-            batch = services.print_batch_create(school=school, user=office)
+            batch = delivery.print_batch_create(school=school, user=office)
 
         from pypdf import PdfReader
 
@@ -267,7 +267,7 @@ def test_the_print_batch_merges_approved_letters_by_class_then_surname(
         assert set(IssuedLetter.objects.values_list("status", flat=True)) == {Status.PRINTED}
         assert set(IssuedLetter.objects.values_list("print_batch", flat=True)) == {batch.pk}
         with pytest.raises(ValidationError, match="no approved letters"), school_scope(school):
-            services.print_batch_create(school=school, user=office)
+            delivery.print_batch_create(school=school, user=office)
         assert PrintBatch.objects.count() == 1
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from django.core import mail
 from django.utils import timezone
 
-from letters import approval, services, tasks
+from letters import approval, delivery, services, tasks
 from letters.models import IssuedLetter
 from registers import outbox
 from registers.events import KINDS
@@ -49,7 +49,7 @@ def test_each_step_of_a_letter_is_on_the_pupils_timeline(school, pupil, make_sta
             user=head,
             role="headteacher",
         )
-        services.print_batch_create(school=school, user=head, role="headteacher")
+        delivery.print_batch_create(school=school, user=head, role="headteacher")
         # Email copies wait for the undo window; "Send emails now" hands them over.
         run_on_commit(approval.letters_send_now, school=school, letter_ids=[grace.pk])
 
@@ -88,14 +88,14 @@ def test_rendering_and_email_go_through_the_outbox(school, pupil, run_on_commit)
         [
             (services.RENDER_TASK, f"letters.render:{grace.pk}"),
             (services.RENDER_TASK, f"letters.render:{david.pk}"),
-            (services.EMAIL_TASK, f"letters.email:{grace.pk}"),
+            (delivery.EMAIL_TASK, f"letters.email:{grace.pk}"),
         ]
     )
     assert all(sent is not None for *_, sent in work)
     # The names the services record are the tasks' own.
     assert {tasks.render_letter.name, tasks.send_letter_email.name} == {
         services.RENDER_TASK,
-        services.EMAIL_TASK,
+        delivery.EMAIL_TASK,
     }
 
 
