@@ -30,7 +30,7 @@ from ..models import (
     School,
     Session,
 )
-from .rules import Writing, mark_errors
+from .rules import ADVANCE_SOURCES, Writing, mark_errors
 
 
 @dataclass
@@ -101,6 +101,11 @@ def local_now(school: School, now: datetime) -> datetime:
 def register_open(session: Session, *, local: datetime) -> bool:
     """True until the session's register closes (school-local time)."""
     return (session.date, session.closes) > (local.date(), local.time())
+
+
+def register_not_yet_open(session: Session, *, local: datetime) -> bool:
+    """True before the session's register opens (school-local time)."""
+    return (session.date, session.opens) > (local.date(), local.time())
 
 
 def marks_write(
@@ -337,9 +342,15 @@ class _Write:
         return {(p.pupil_id, p.session_id): p for p in planned}
 
     def _pre_entered(self, session: Session) -> bool:
-        """Entered ahead of the register by the office side, whatever the channel."""
+        """Entered ahead of the register, whatever the channel: an office report, a
+        parent's report or approved leave until the register closes; the office on the
+        register page or the API only before the register opens. The office covering or
+        correcting a register once it is open takes it like anyone else, and the class
+        teacher can still change those marks."""
+        if self.source in ADVANCE_SOURCES:
+            return register_open(session, local=self.local)
         writing = Writing(role=self.role, source=self.source, today=self.local.date())
-        return writing.office_side and register_open(session, local=self.local)
+        return writing.office_side and register_not_yet_open(session, local=self.local)
 
     def _create(self, entry: MarkEntry, plan: PlannedEntry | None) -> None:
         source, recorded_by = self.source, self.actor

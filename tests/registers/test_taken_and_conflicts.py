@@ -232,6 +232,31 @@ def test_a_reason_written_for_another_change_is_not_carried_onto_a_conflict(
 # ---- Pre-entered, whatever the channel -----------------------------------------------------
 
 
+def test_the_office_covering_an_open_register_does_not_lock_it_for_the_teacher(
+    clock, group, teacher, office, am, pupils
+):
+    # The register opened at 08:40 (SessionFactory); the office takes it at 09:00 for a
+    # teacher who is late, and changes one mark after the teacher has saved.
+    clock(dt.datetime(2024, 9, 9, 9, 0, tzinfo=LONDON))
+    api = APIClient()
+    api.force_login(office)
+    sent = {"marks": [{"pupil": p.pk, "code": "/"} for p in pupils]}
+    assert api.put(api_register_url(group, am), sent, format="json").status_code == 200
+    with scopes_disabled():
+        assert not Mark.objects.filter(pre_entered=True).exists()
+
+    page = logged_in(teacher).get(register_url(group, am)).content.decode()
+    assert "Ask the office to change it" not in page
+    teacher_api = APIClient()
+    teacher_api.force_login(teacher)
+    change = {
+        "marks": [{"pupil": pupils[0].pk, "code": "N", "version": 1, "amendment_reason": "Absent"}]
+    }
+    assert teacher_api.put(api_register_url(group, am), change, format="json").status_code == 200
+    with scopes_disabled():
+        assert Mark.objects.get(pupil=pupils[0]).code_id == "N"
+
+
 def test_a_mark_the_office_enters_ahead_through_the_api_is_locked_for_the_teacher(
     clock, group, teacher, office, am, pupils
 ):
