@@ -300,20 +300,27 @@ def drafts_with_figures(*, school: School) -> list[tuple[IssuedLetter, Figures]]
     return [(letter, figures[letter.pk]) for letter in letters]
 
 
-def undoable(*, school: School, letter_ids):
+def undoable(*, school: School, letter_ids=None):
     """Approved letters that have not gone out: not handed to the mail server, not failed
-    for good, not in a print batch. Undo and "send now" act on these only."""
-    return IssuedLetter.objects.filter(
+    for good, not in a print batch (all of the school's, or those of `letter_ids`). Undo
+    and "send now" act on these only."""
+    letters = IssuedLetter.objects.filter(
         school=school,
-        pk__in=list(letter_ids),
         status=IssuedLetter.Status.APPROVED,
         email_attempts=0,
         email_queued_at__isnull=True,
         email_failed_at__isnull=True,
         print_batch__isnull=True,
     )
+    return letters if letter_ids is None else letters.filter(pk__in=list(letter_ids))
 
 
-def held_letters(*, school: School, letter_ids) -> list[IssuedLetter]:
-    """Of the letters approved last, those that can still be undone (one query)."""
-    return list(_listed(undoable(school=school, letter_ids=letter_ids)))
+def held_letters(*, school: School) -> list[IssuedLetter]:
+    """Every approved letter of the school that has not gone out yet, newest approval
+    first, for whoever approves letters (not only the person who approved them: they may
+    have signed out). One query."""
+    return list(
+        _listed(undoable(school=school))
+        .select_related("approved_by")
+        .order_by("-approved_at", "pk")
+    )

@@ -240,10 +240,6 @@ def _stored_file(field_file):
 # ---- Drafts, approval, printing -----------------------------------------------------
 
 
-# The letters this person approved last, kept in their session for "Undo" and "Send now".
-_LAST_APPROVED = "letters_last_approved"
-
-
 def _plural(n: int, word: str = "letter") -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -267,7 +263,6 @@ def approve(request, school_slug):
                 user=request.user,
                 role=acting_role(request.roles, ROLES_APPROVE),
             )
-            request.session[_LAST_APPROVED] = ids
             messages.success(request, f"{_plural(n)} approved.")
         elif action == "undo":
             n = approval.letters_unapprove(school=school, letter_ids=ids)
@@ -276,7 +271,6 @@ def approve(request, school_slug):
             if gone:
                 text += f" {_plural(gone)} had already gone out or been printed, and stayed so."
             messages.success(request, text)
-            request.session.pop(_LAST_APPROVED, None)
         elif action == "send_now":
             n = approval.letters_send_now(school=school, letter_ids=ids)
             messages.success(request, f"{_plural(n, 'email')} handed to the mail server.")
@@ -291,8 +285,7 @@ def approve(request, school_slug):
         else:
             messages.warning(request, "Choose to approve or to cancel.")
         return redirect("letters:approve", school_slug=school.slug)
-    last = request.session.get(_LAST_APPROVED)
-    held = selectors.held_letters(school=school, letter_ids=last) if last else []
+    held = selectors.held_letters(school=school)
     return _page(
         request,
         "letters/approve.html",

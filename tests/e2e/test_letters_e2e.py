@@ -117,7 +117,7 @@ def test_a_bulk_approval_is_confirmed_with_its_count_and_kinds_then_undone(
 
     tablet.get_by_role("button", name="Approve 3 letters").click()
     expect(tablet.get_by_text("3 letters approved.")).to_be_visible()
-    tablet.get_by_role("button", name="Undo: return 3 to the drafts").click()
+    tablet.get_by_role("button", name="Undo: return the ticked letters to the drafts").click()
     expect(
         tablet.get_by_text("3 letters returned to the drafts; nothing was sent.")
     ).to_be_visible()

@@ -156,9 +156,26 @@ def test_confirmed_approval_holds_the_emails_until_the_undo_window_is_over(
         due = approval.send_due_emails(now=approved_at + approval.hold())
 
     assert "3 letters approved." in after
-    assert "Undo: return 3 to the drafts" in after
+    assert "Approved, not gone out yet: 3 letters" in after
     assert (early, sent_before, due, len(mail.outbox)) == (0, 0, 2, 2)
     assert _statuses(drafts) == [Status.EMAILED, Status.APPROVED, Status.EMAILED]
+
+
+def test_a_colleague_signing_in_later_can_still_send_or_undo_the_held_letters(
+    client, school, drafts, django_capture_on_commit_callbacks
+):
+    client.force_login(staff(school, "headteacher"))
+    _post(client, school, "confirm", drafts)
+    client.logout()
+
+    client.force_login(staff(school, "attendance_lead"))
+    page = client.get(reverse("letters:approve", kwargs={"school_slug": school.slug}))
+    assert "Approved, not gone out yet: 3 letters" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, school, "send_now", drafts[:1])
+
+    assert len(mail.outbox) == 1
+    assert _statuses(drafts) == [Status.EMAILED, Status.APPROVED, Status.APPROVED]
 
 
 def test_undo_returns_the_approved_letters_to_the_drafts_and_nothing_is_sent(
