@@ -62,7 +62,7 @@ def setup(request):
             return render(
                 request,
                 "registration/two_factor_backup_codes.html",
-                {"codes": codes, "next": request.POST.get("next", "")},
+                {"codes": codes, "next": twofactor.safe_next(request)},
             )
         form.add_error("code", "That code is not right. Check the time on your phone and try "
                        "the newest code (wait a moment after a wrong one).")  # fmt: skip
@@ -75,7 +75,7 @@ def setup(request):
             "secret": _secret_text(device),
             "required": twofactor.is_required(request.user),
             "has_authenticator": twofactor.has_authenticator(request.user),
-            "next": request.GET.get("next") or request.POST.get("next", ""),
+            "next": twofactor.safe_next(request),
         },
     )
 
@@ -100,7 +100,7 @@ def verify(request):
     return render(
         request,
         "registration/two_factor_verify.html",
-        {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
+        {"form": form, "next": twofactor.safe_next(request)},
     )
 
 

@@ -207,13 +207,18 @@ def session_device_id(request) -> str | None:
     return request.session.get(DEVICE_ID_SESSION_KEY)
 
 
-def after_code(request, default: str = "home"):
-    """Where to go once the code is given: `next` if it is one of ours, else home."""
+def safe_next(request) -> str:
+    """`next` from the form or query if it is an address on this site, else ""."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return ""
+
+
+def after_code(request, default: str = "home"):
+    """Where to go once the code is given: `next` if it is one of ours, else home."""
+    return redirect(safe_next(request) or default)

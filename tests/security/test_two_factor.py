@@ -225,3 +225,16 @@ def test_a_sign_out_needs_no_code(school):
 
     assert response.status_code == 302
     assert client.get(reverse("two_factor_setup")).status_code == 302  # signed out: to login
+
+
+def test_after_the_code_a_next_address_off_this_site_is_ignored(school):
+    head = staff(school, Role.HEADTEACHER)
+    device = enrolled(head)
+    client = sign_in(head)
+
+    response = client.post(
+        reverse("two_factor_verify"),
+        {"code": current_code(device), "next": "https://evil.example/phish"},
+    )
+
+    assert response["Location"] == reverse("home")
