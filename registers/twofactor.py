@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from .access import access_record
+from .access import access_record, sign_in_record
 from .models import AccessEvent, Membership, Role
 
 # Roles that see safeguarding data (looked-after, child in need) or legal steps.
@@ -178,6 +178,15 @@ def code_check(*, request, code: str) -> bool:
         if device.verify_token(code):
             mark_verified(request, device)
             return True
+    # Someone who has the password is guessing, or a phone's clock is wrong: each school's
+    # administrator sees it beside the sign-ins.
+    sign_in_record(
+        request=request,
+        user=request.user,
+        username=request.user.get_username(),
+        outcome=AccessEvent.Outcome.FAILED,
+        description="wrong two-factor code",
+    )
     return False
 
 

@@ -7,7 +7,9 @@ import re
 from base64 import b32encode
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -15,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from registers import twofactor
-from registers.models import Role
+from registers.models import AccessEvent, Role
 from tests.factories import UserFactory, staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_two_factor]
@@ -139,6 +141,10 @@ def test_the_next_sign_in_asks_for_the_code_and_refuses_a_wrong_one(school):
     wrong = client.post(reverse("two_factor_verify"), {"code": "123456"})
     assert "That code is not right" in wrong.content.decode()
     assert client.get(home_of(school)).status_code == 302
+    with scopes_disabled():
+        logged = AccessEvent.objects.get(outcome=AccessEvent.Outcome.FAILED)
+    assert (logged.school, logged.user, logged.kind) == (school, head, AccessEvent.Kind.SIGN_IN)
+    assert logged.description == "wrong two-factor code"
 
     right = client.post(
         reverse("two_factor_verify"), {"code": current_code(device), "next": home_of(school)}
@@ -238,3 +244,16 @@ def test_after_the_code_a_next_address_off_this_site_is_ignored(school):
     )
 
     assert response["Location"] == reverse("home")
+
+
+def test_once_the_code_is_given_a_page_costs_no_query_for_two_factor(school):
+    head = staff(school, Role.HEADTEACHER)
+    device = enrolled(head)
+    client = sign_in(head)
+    client.post(reverse("two_factor_verify"), {"code": current_code(device)})
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(home_of(school)).status_code == 200
+
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "otp_" not in sql
