@@ -49,8 +49,7 @@ def _secret_text(device) -> str:
 def setup(request):
     """Set up (or replace) the authenticator app. A user already asked for a code must
     give it first: a stolen password alone cannot swap the authenticator."""
-    state = request.session.get(twofactor.STATE)
-    if state == twofactor.State.VERIFY:
+    if twofactor.has_authenticator(request.user) and not twofactor.is_verified(request):
         return redirect(f"{reverse('two_factor_verify')}?next={request.path}")
     device = twofactor.authenticator_pending(user=request.user)
     form = CodeForm(request.POST or None)

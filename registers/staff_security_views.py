@@ -8,29 +8,10 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import tokens, twofactor
 from .models import ROLES_SCHOOL_ADMIN, ApiToken, Membership
 from .permissions import roles_required
-
-
-def _colleagues(school) -> list[dict]:
-    """Everyone with a role at the school: roles, whether two-factor sign-in is required
-    of them and set up. Four queries, whatever the staff count."""
-    memberships = list(Membership.objects.filter(school=school).order_by("role"))
-    ids = {m.user_id for m in memberships}
-    users = get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name")
-    enrolled = set(
-        TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
-    )
-    people = {u.pk: {"user": u, "roles": [], "required": False, "enrolled": u.pk in enrolled}
-              for u in users}  # fmt: skip
-    for membership in memberships:
-        person = people[membership.user_id]
-        person["roles"].append(membership.get_role_display())
-        person["required"] |= membership.role in twofactor.ROLES_TWO_FACTOR
-    return list(people.values())
 
 
 @roles_required(ROLES_SCHOOL_ADMIN)
@@ -40,7 +21,7 @@ def staff_sign_in(request, school_slug):
         request,
         "registers/staff_sign_in.html",
         {
-            "people": _colleagues(request.school),
+            "people": twofactor.staff_two_factor(school=request.school),
             "tokens": tokens.school_tokens(school=request.school),
         },
     )

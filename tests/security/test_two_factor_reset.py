@@ -2,7 +2,9 @@
 access log; nobody else can, and never at another school."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -90,3 +92,20 @@ def test_a_school_admin_cannot_reset_staff_of_another_school(school, other_schoo
     assert devices(stranger) == 2
     with scopes_disabled():
         assert not AccessEvent.objects.filter(kind=AccessEvent.Kind.TWO_FACTOR_RESET).exists()
+
+
+def test_the_staff_sign_in_page_costs_the_same_queries_for_any_number_of_staff(school):
+    client = Client()
+    client.force_login(staff(school, Role.SCHOOL_ADMIN))
+    url = reverse("staff_sign_in", kwargs={"school_slug": school.slug})
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    enrol(staff(school, Role.OFFICE))
+    few = queries()
+    for role in (Role.TEACHER, Role.TEACHER, Role.OFFICE, Role.HEADTEACHER):
+        enrol(staff(school, role))
+    assert queries() == few
