@@ -143,3 +143,9 @@ def test_a_group_spell_or_latest_group_across_schools_is_refused(school, other_s
         with pytest.raises(ValidationError) as refused:
             pupil.full_clean(validate_unique=False, validate_constraints=False)
         assert "registration_group" in refused.value.message_dict
+
+
+def test_the_admin_offers_no_way_to_add_or_change_a_mark(admin_client, school):
+    # Marks are written by the register's one writer; the model refuses a crossing
+    # anyway (above).
+    assert admin_client.get("/admin/registers/mark/add/").status_code == 403
