@@ -57,7 +57,9 @@ run: .env
 	# Served by WhiteNoise, as in production (DEBUG stays off unless you set it).
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	# The demo offers two-factor sign-in without enforcing it (a banner says so), so that
+	# every printed login opens without an authenticator app; production enforces it.
+	TWO_FACTOR_ENFORCED=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	scripts/with-services.sh $(PYTEST) $(PYTEST_ARGS)

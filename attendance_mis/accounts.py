@@ -10,6 +10,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.urls import path, reverse_lazy
 
+from . import token_views, twofactor_views
+
 
 class SignInForm(AuthenticationForm):
     remember = forms.BooleanField(
@@ -31,6 +33,11 @@ class SignInView(auth_views.LoginView):
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", twofactor_views.status, name="two_factor"),
+    path("two-factor/setup/", twofactor_views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", twofactor_views.verify, name="two_factor_verify"),
+    path("api-tokens/", token_views.token_list, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", token_views.token_revoke, name="api_token_revoke"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

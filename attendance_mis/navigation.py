@@ -43,6 +43,12 @@ MENU = [
         ROLES_SCHOOL_ADMIN,
         "Who viewed pupils' records, downloaded letters and exports, and signed in",
     ),
+    (
+        "Staff sign-in",
+        "staff_sign_in",
+        ROLES_SCHOOL_ADMIN,
+        "Who has set up two-factor sign-in; reset a lost phone, revoke API tokens",
+    ),
 ]
 
 

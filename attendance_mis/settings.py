@@ -47,7 +47,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: stored hashed (SHA-512), each with an expiry (registers.tokens names them).
+    "knox",
+    # Two-factor sign-in: an authenticator app (TOTP) and single-use backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -78,6 +83,9 @@ MIDDLEWARE = [
     # marked never to be stored by the browser or a proxy.
     "registers.security.IdleSessionMiddleware",
     "registers.security.NoStoreMiddleware",
+    # Staff who see safeguarding data or legal steps reach nothing but the two-factor
+    # pages until they have given a code (registers.twofactor).
+    "registers.twofactor.TwoFactorMiddleware",
     # Last, so that a locked-out login is refused before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -165,8 +173,8 @@ if REDIS_URL:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registers.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # JSON nested deeper than a register ever is answers 400, not a RecursionError (500).
     "DEFAULT_PARSER_CLASSES": [
@@ -258,6 +266,27 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# ---- Two-factor sign-in (django-otp) ------------------------------------------------------
+# Required for the roles in registers.twofactor.ROLES_TWO_FACTOR (and platform superusers),
+# offered to everyone else. `make run` turns enforcement off for the demo (a banner says
+# so); a user who has set up an authenticator is still asked for a code.
+TWO_FACTOR_ENFORCED = env.bool("TWO_FACTOR_ENFORCED", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Attendance")
+# A wrong code doubles the wait before the next try (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# ---- API tokens (django-rest-knox) ----------------------------------------------------
+# Tokens are made on /accounts/api-tokens/, named, with an expiry the owner chooses up to
+# API_TOKEN_MAX_DAYS; only a SHA-512 digest is stored. "Authorization: Token <token>".
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # named here: registers.ApiToken points at it
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token is given its own expiry when it is made
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 
 # ---- Passwords: reset links by email ----------------------------------------------------
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # seconds: a reset link works for two hours

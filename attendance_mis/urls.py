@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from registers import access_views
+from registers import access_views, staff_security_views
 from registers import views as register_views
 
 urlpatterns = [
@@ -14,6 +14,21 @@ urlpatterns = [
     path("api/v1/", include("registers.api.urls")),
     path("<slug:school_slug>/letters/", include("letters.urls")),
     path("<slug:school_slug>/access-log/", access_views.access_log, name="access_log"),
+    path(
+        "<slug:school_slug>/staff-sign-in/",
+        staff_security_views.staff_sign_in,
+        name="staff_sign_in",
+    ),
+    path(
+        "<slug:school_slug>/staff-sign-in/<int:user_id>/reset-two-factor/",
+        staff_security_views.two_factor_reset,
+        name="two_factor_reset",
+    ),
+    path(
+        "<slug:school_slug>/staff-sign-in/tokens/<int:token_id>/revoke/",
+        staff_security_views.token_revoke,
+        name="school_token_revoke",
+    ),
     path("<slug:school_slug>/", include("registers.urls")),
 ]
 # Uploaded files (letters, logos) are never served from MEDIA_URL: views check the

@@ -79,9 +79,10 @@ def _schools_of(user) -> list:
         return sorted(set(ids))
 
 
-def sign_in_record(*, request, user, username: str, outcome: str) -> None:
+def sign_in_record(*, request, user, username: str, outcome: str, description: str = "") -> None:
     """A sign-in attempt, once per school the account belongs to (so each school's admin
-    sees attempts on their staff's accounts), or once with no school."""
+    sees attempts on their staff's accounts), or once with no school. `description` says
+    which step, when it is not the password (e.g. a wrong two-factor code)."""
     ids = _schools_of(user) if user is not None else []
     with scopes_disabled():
         for school_id in ids or [None]:
@@ -92,6 +93,7 @@ def sign_in_record(*, request, user, username: str, outcome: str) -> None:
                 user=user,
                 name=username if user is None else "",
                 outcome=outcome,
+                description=description,
             )
 
 

@@ -1,6 +1,7 @@
 """The platform operator's admin. Tenant data is edited in the app, not here: the
 register's history is shown read-only, and nothing can delete a mark."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import (
@@ -24,6 +25,7 @@ from .models import (
     Term,
     Trust,
 )
+from .models.crossing import teachers_outside
 
 # Only superusers (who work across schools, unscoped) may use the admin at all.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
@@ -119,10 +121,44 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "school", "trust"]
 
 
+class RegistrationGroupForm(forms.ModelForm):
+    """Refuses teachers with no role at the group's school (a form error, nothing saved);
+    the model refuses a contact, pupil or mark across schools (registers.models.crossing)."""
+
+    class Meta:
+        model = RegistrationGroup
+        fields = ["school", "name", "year_group", "teachers"]
+
+    def clean(self):
+        data = super().clean()
+        school, teachers = data.get("school"), data.get("teachers")
+        if school is not None and teachers:
+            self.instance.school = school
+            outside = set(teachers_outside(self.instance, [t.pk for t in teachers]))
+            if outside:
+                names = ", ".join(str(t) for t in teachers if t.pk in outside)
+                self.add_error(
+                    "teachers", f"No role at {school}: {names}. A group's teachers are its staff."
+                )
+        return data
+
+
+@admin.register(RegistrationGroup)
+class RegistrationGroupAdmin(admin.ModelAdmin):
+    form = RegistrationGroupForm
+    list_display = ["name", "year_group", "school"]
+    list_filter = ["school"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "relationship", "pupil", "school", "user"]
+    list_filter = ["school"]
+    search_fields = ["name", "pupil__upn", "pupil__legal_surname"]
+
+
 for model in (
     Trust,
-    RegistrationGroup,
-    Contact,
     AcademicYear,
     Term,
     Closure,

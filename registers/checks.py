@@ -7,6 +7,7 @@ pages); this check says so before anyone requests it:
   (`SchoolRole`) without declaring itself `public = True`;
 - registers.E002: a page under `/<school_slug>/` declares no roles (`roles_required` or
   `open_to_members`), so every request to it is refused.
+- registers.W003 (`--deploy`): two-factor sign-in is not enforced.
 """
 
 from django.core import checks
@@ -60,3 +61,21 @@ def school_views_declare_who_may_use_them(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def two_factor_enforced(app_configs=None, **kwargs):
+    """registers.W003 (`check --deploy`): two-factor sign-in is not enforced, as in the
+    demo (settings.TWO_FACTOR_ENFORCED)."""
+    from django.conf import settings
+
+    if getattr(settings, "TWO_FACTOR_ENFORCED", True):
+        return []
+    return [
+        checks.Warning(
+            "Two-factor sign-in is not enforced (TWO_FACTOR_ENFORCED is off): staff who see "
+            "safeguarding data can sign in with a password alone.",
+            hint="Leave TWO_FACTOR_ENFORCED unset (on) outside the demo.",
+            id="registers.W003",
+        )
+    ]

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django_scopes import scopes_disabled
 from django_scopes.state import state as scope_state
 
@@ -29,6 +30,32 @@ def pytest_runtest_call(item):
         return (yield)
     finally:
         scope_state.reset(token)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_code_too(request, monkeypatch):
+    """`client.force_login(user)` skips the password, and with this the two-factor code
+    too: the session is marked as having given one (registers.twofactor.State.VERIFIED),
+    as after a real sign-in, so the hundreds of tests that sign staff in this way test
+    their page, not the sign-in. It writes nothing to the database and costs no query.
+
+    The two-factor tests themselves go through the real flow (password, then code): mark
+    them `@pytest.mark.real_two_factor`, and force_login leaves the session as a fresh
+    sign-in has it (asked for a code, or to set up an authenticator). `client.login()`
+    (the password only) is never marked."""
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    from registers import twofactor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[twofactor.STATE] = twofactor.State.VERIFIED
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

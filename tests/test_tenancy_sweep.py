@@ -30,6 +30,7 @@ from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
 from registers.models import AccessEvent, Pupil, Role
+from registers.tokens import token_create
 from tests.factories import (
     ContactFactory,
     PupilFactory,
@@ -64,13 +65,28 @@ OUTSIDE_SCHOOLS = {
     "password_reset_done": "public: says an email may have been sent",
     "password_reset_confirm": "public with a signed one-time link: sets a new password",
     "password_reset_complete": "public: says the password was set",
+    "two_factor": "sign-in required: one's own two-factor sign-in and backup codes",
+    "two_factor_setup": "sign-in required: sets up one's own authenticator",
+    "two_factor_verify": "sign-in required: gives one's own two-factor code",
+    "api_tokens": "sign-in required: one's own API tokens",
+    "api_token_revoke": "sign-in required: revokes one of one's own tokens (404 for others')",
 }
 # The admin's own sign-in and sign-out pages, public by design.
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
 REFUSED = {401, 403, 404, 405}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 HTML_METHODS = ("get", "post")
-ID_PARAMS = {"pk", "id", "group_id", "pupil_id", "letter_id", "batch_id", "object_id"}
+ID_PARAMS = {
+    "pk",
+    "id",
+    "group_id",
+    "pupil_id",
+    "letter_id",
+    "batch_id",
+    "object_id",
+    "user_id",
+    "token_id",
+}
 
 
 @dataclass
@@ -93,6 +109,9 @@ FILL = {
     "pupil_id": lambda t: t.owner["pupil"].pk,
     "letter_id": lambda t: t.owner["letter"].pk,
     "batch_id": lambda t: t.owner["batch"].pk,
+    # A member of staff of the owning school (two-factor reset), and their API token.
+    "user_id": lambda t: t.owner["head"].pk,
+    "token_id": lambda t: t.owner["token"].pk,
     "day": lambda t: t.owner["session"].date.isoformat(),
     "period": lambda t: t.owner["session"].period,
     "kind": lambda t: "stage_1",
@@ -116,6 +135,8 @@ def objects_of(school):
         "session": SessionFactory(school=school),
         "letter": issued_letter(pupil),
         "batch": print_batch(school, head),
+        "head": head,
+        "token": token_create(user=head, name="MIS sync", days=30)[0],
     }
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -25,8 +25,12 @@ from ..access import SAFEGUARDING_FIELDS, access_record
 from ..models import AccessEvent, AttendanceCode, Mark, Pupil, RegistrationGroup, Role, Session
 from ..schooldays import academic_year_start
 from ..services import RegisterConflict, marks_write
+from ..tokens import ApiTokenAuthentication
 from ..validation import parse_date
-from . import selectors
+from . import (
+    schema_auth,  # noqa: F401 (the token's OpenAPI security scheme)
+    selectors,
+)
 from .filters import PupilFilter
 from .permissions import (
     ROLES_READ,
@@ -48,8 +52,9 @@ from .serializers import (
 )
 
 # Token first, so that a request with no credentials is answered 401 with a
-# `WWW-Authenticate: Token` header rather than a bare 403.
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+# `WWW-Authenticate: Token` header rather than a bare 403. Tokens are knox's (hashed,
+# expiring), refused once their owner holds no role (registers.tokens).
+AUTHENTICATION = [ApiTokenAuthentication, SessionAuthentication]
 
 NOT_FOUND = OpenApiResponse(
     description="No such school, no role there, or nothing at this address that you may see."

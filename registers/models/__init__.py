@@ -48,3 +48,4 @@ from .tenants import (  # noqa: F401
     YearGroup,
     tenant_manager,
 )
+from .tokens import ApiToken  # noqa: F401

@@ -26,6 +26,11 @@ class AccessEvent(models.Model):
         PRINT_BATCH_DOWNLOADED = "print_batch_downloaded", "Print batch downloaded"  # merged PDF
         EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"  # CSV/JSON of many pupils
         EVIDENCE_PACK_DOWNLOADED = "evidence_pack_downloaded", "Evidence pack downloaded"
+        # A school admin removed a colleague's authenticator and backup codes (lost phone);
+        # `name` is the admin, `description` whose devices.
+        TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
+        # A school admin revoked a colleague's API token; `description` says which.
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"  # the page or file was given

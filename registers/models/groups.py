@@ -10,6 +10,7 @@ about a day (registers, who may be marked, figures by group) reads these rows.
 from django.db import models
 from django.db.models import F, Q
 
+from .crossing import refuse_other_schools
 from .people import Pupil, RegistrationGroup
 from .tenants import School, tenant_manager
 
@@ -54,6 +55,9 @@ class GroupMembership(models.Model):
 
     def __str__(self):
         return f"{self.pupil_id} in {self.group_id} from {self.starts} to {self.ends or '-'}"
+
+    def clean(self):
+        refuse_other_schools(self, ["pupil", "group"])
 
     def covers(self, day) -> bool:
         return self.starts <= day and (self.ends is None or day <= self.ends)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from .calendar import Session
+from .crossing import refuse_other_schools
 from .people import Pupil, RegistrationGroup
 from .tenants import School, tenant_manager
 
@@ -115,6 +116,9 @@ class Mark(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Register marks are legal records and are never deleted.")
 
+    def clean(self):
+        refuse_other_schools(self, ["pupil", "session", "reason"])
+
     # Pre-entered marks stand on the teacher's register and are not overwritten by
     # "mark all present".
     PRE_ENTERED_SOURCES = frozenset({Source.OFFICE, Source.PARENT, Source.LEAVE})
@@ -202,3 +206,6 @@ class Register(models.Model):
 
     def __str__(self):
         return f"{self.registration_group} {self.session}"
+
+    def clean(self):
+        refuse_other_schools(self, ["registration_group", "session"])

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from stdnum.gb import upn as upn_checker
 
+from .crossing import connect_teacher_guard, refuse_other_schools
 from .tenants import School, YearGroup, tenant_manager
 
 
@@ -27,6 +28,10 @@ class RegistrationGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# A teacher added to a group must hold a role at its school (registers.models.crossing).
+connect_teacher_guard(RegistrationGroup.teachers.through)
 
 
 def validate_upn(value: str):
@@ -93,6 +98,9 @@ class Pupil(models.Model):
     def __str__(self):
         return f"{self.display_name} ({self.upn})"
 
+    def clean(self):
+        refuse_other_schools(self, ["registration_group"])
+
     @property
     def forename(self) -> str:
         return self.preferred_forename or self.legal_forename
@@ -146,3 +154,7 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.relationship})"
+
+    def clean(self):
+        # Another school's pupil would let this contact's parent account into that school.
+        refuse_other_schools(self, ["pupil"])

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from registers.models import Role
@@ -62,7 +64,22 @@ def sign_in(page, live_server, username, next_url):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
+    if "/two-factor/setup/" in page.url:
+        set_up_two_factor(page, username)
     expect(page).to_have_url(live_server.url + next_url)
+
+
+def set_up_two_factor(page, username):
+    """The set-up page as a person with an authenticator app sees it: the QR code (inline
+    SVG), then the code the app would show, then the backup codes, once."""
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    page.get_by_label("Code", exact=True).fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
+    expect(page.locator(".backup-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have kept them: carry on").click()
 
 
 def test_sign_in_and_password_pages_raise_no_csp_violation(live_server, watched, db):
@@ -136,6 +153,9 @@ def test_the_platform_admin_works_under_the_policy(live_server, watched, db, sch
     watched.get_by_label("Password").fill("an operator pw 1")
     watched.get_by_role("button", name="Log in").click()
     watched.goto(live_server.url + "/admin/registers/school/")
+    # The platform operator sees every school: two-factor sign-in first.
+    set_up_two_factor(watched, "operator")
+    expect(watched).to_have_url(live_server.url + "/admin/registers/school/")
     watched.get_by_role("link", name=school.name).click()
     expect(watched.locator("#id_session_idle_minutes")).to_have_value("30")
     assert violations(watched) == []

@@ -83,3 +83,15 @@ def test_without_the_https_settings_check_deploy_warns():
     done = manage("check", "--deploy", env=env)
     for warning in ("security.W004", "security.W008", "security.W012"):
         assert warning in done.stdout + done.stderr
+
+
+def test_check_deploy_warns_when_two_factor_sign_in_is_not_enforced():
+    env = compose_environment()
+    env["DATABASE_URL"] = "sqlite:////tmp/deploy-check.sqlite3"
+    env["REDIS_URL"] = ""
+    env["TWO_FACTOR_ENFORCED"] = "0"  # the demo's setting, by mistake in production
+
+    done = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert done.returncode != 0
+    assert "registers.W003" in done.stdout + done.stderr

@@ -84,3 +84,8 @@ class Command(BaseCommand):
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
+        self.stdout.write(
+            "Two-factor sign-in is not enforced under `make run` (TWO_FACTOR_ENFORCED=0): "
+            "a banner says which roles would set it up; anyone may try it from their name "
+            "at the top right. Production enforces it."
+        )
