@@ -5,6 +5,7 @@ the session ends when the browser closes. Either way it ends after the school's 
 time (registers.security.IdleSessionMiddleware).
 """
 
+from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,6 +18,16 @@ class SignInForm(AuthenticationForm):
     remember = forms.BooleanField(
         label="Keep me signed in on this computer", required=False, initial=False
     )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password set through the emailed link also lifts a sign-in lockout
+    (django-axes): the person has just proved they own the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response
 
 
 class SignInView(auth_views.LoginView):
@@ -64,9 +75,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("password_reset_complete")
-        ),
+        PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
         name="password_reset_confirm",
     ),
     path(

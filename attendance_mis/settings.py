@@ -210,6 +210,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The lockout page in the site's layout, with when to try again and the reset link.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # ---- HTTPS and cookies: off for `make run` on http://127.0.0.1, on in production ----------
 # docker-compose.yml sets all of these; `manage.py check --deploy` with its environment

@@ -118,3 +118,25 @@ def test_changing_a_password_needs_signing_in(client):
     response = client.get(reverse("password_change"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_locked_out_person_is_told_when_to_try_again_and_a_reset_lifts_the_lock(
+    client, teacher, settings
+):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        client.post(reverse("login"), {"username": teacher.username, "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": teacher.username, "password": OLD})
+    page = locked.content.decode()
+    assert locked.status_code == 429
+    assert "Sign-in paused for this account" in page and "set a new one by email" in page
+    assert 'class="site-header' in page or "<header" in page  # the site's layout
+
+    client.post(reverse("password_reset"), {"email": teacher.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    form = client.get(link.group(1), follow=True)
+    client.post(form.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+
+    assert can_sign_in(client, teacher, NEW)
