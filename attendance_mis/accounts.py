@@ -12,6 +12,13 @@ from django.urls import path, reverse_lazy
 
 
 class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "The username or the password is not right. Check both (capital letters "
+            "count) and try again, or use “Forgotten your password?” below."
+        ),
+    }
     remember = forms.BooleanField(
         label="Keep me signed in on this computer", required=False, initial=False
     )
