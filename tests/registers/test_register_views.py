@@ -214,7 +214,6 @@ def test_the_group_teacher_opens_the_register_sorted_by_surname(client, group, t
     assert response.status_code == 200
     names = [line.pupil.display_name for line in response.context["lines"]]
     assert names == ["Amir Ahmed", "Ben Carter", "Ivy Moss", "Zara Young"]
-    html = response.content.decode()
     assert all(selected_code(response, p) == "" for p in pupils)
 
 
