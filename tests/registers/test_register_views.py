@@ -609,10 +609,8 @@ def test_the_second_person_to_save_is_told_and_loses_nothing(
     html = late.content.decode()
     with scopes_disabled():
         saved_at = timezone.localtime(Mark.objects.get(pupil=pupils[1]).recorded_at, LONDON)
-    assert (
-        f"Ada Lovelace saved / (Present (morning)) for Amir Ahmed on {saved_at:%a %d/%m/%Y at %H:%M}"
-        in html
-    )
+    saved = f"{saved_at:%a %d/%m/%Y at %H:%M}"
+    assert f"Ada Lovelace saved / (Present (morning)) for Amir Ahmed on {saved}" in html
     assert "you entered N" in html
     assert selected_code(late, pupils[1]) == "N"  # the office's own entry is still there
     with scopes_disabled():
