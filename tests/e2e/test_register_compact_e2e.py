@@ -111,7 +111,9 @@ def test_the_usual_register_takes_under_15_keystrokes_and_says_what_the_clock_de
 ):
     """29 present, two absent, one late, today. The register opens with the first pupil's
     present button focused; the count starts there."""
-    school, pupils = class_of_32["school"], class_of_32["pupils"]
+    school = class_of_32["school"]
+    # As the register lists them: by surname.
+    pupils = sorted(class_of_32["pupils"], key=lambda p: (p.surname, p.forename))
     now = local_now(school)
     if not 1 <= now.hour <= 22:
         pytest.skip("the register times are set around now; not across midnight")
@@ -163,4 +165,3 @@ def test_the_usual_register_takes_under_15_keystrokes_and_says_what_the_clock_de
     assert codes == ["/", "N", "/", "/", "N", "/", "/", "/", "L"]
     assert marks[pupils[8].pk].minutes_late in (30, 31)
     assert sum(1 for m in marks.values() if m.code_id == "/") == 29
-    assert sum(1 for c in codes.values() if c == "/") == 29
