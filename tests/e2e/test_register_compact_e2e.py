@@ -165,3 +165,32 @@ def test_the_usual_register_takes_under_15_keystrokes_and_says_what_the_clock_de
     assert codes == ["/", "N", "/", "/", "N", "/", "/", "/", "L"]
     assert marks[pupils[8].pk].minutes_late in (30, 31)
     assert sum(1 for m in marks.values() if m.code_id == "/") == 29
+
+
+def test_axe_finds_nothing_after_a_wrong_password_with_a_panel_open_or_in_a_conflict(
+    live_server, class_of_32, tablet
+):
+    pupils = sorted(class_of_32["pupils"], key=lambda p: (p.surname, p.forename))
+    url = live_server.url + class_of_32["url"]
+    tablet.goto(url)
+    tablet.get_by_label("Username").fill("teacher4b")
+    tablet.get_by_label("Password").fill("not the password")
+    tablet.get_by_role("button", name="Sign in").click()
+    expect(tablet.get_by_role("alert")).to_contain_text("The username or the password is not right")
+    no_violations(tablet, "sign-in after a wrong password")
+
+    tablet.get_by_label("Password").fill("correct-horse-battery")
+    tablet.get_by_role("button", name="Sign in").click()
+    expect(tablet).to_have_url(url)
+    no_violations(tablet, "the register as it opens")
+    first = tablet.locator(f"#pupil-{pupils[0].pk}")
+    first.get_by_role("button", name="Absence reason, arrival time, note").click()
+    expect(tablet.locator(f"#arrival-{pupils[0].pk}")).to_be_visible()
+    no_violations(tablet, "a pupil's panel open")
+
+    tablet.get_by_role("button", name="Mark all unmarked present").click()
+    # Meanwhile the office saves the first pupil as ill.
+    MarkFactory(session=class_of_32["session"], pupil=pupils[0], code_id="I")
+    tablet.get_by_role("button", name="Save register").first.click()
+    expect(tablet.locator("#conflict-summary")).to_contain_text("Someone else saved 1")
+    no_violations(tablet, "a conflict")
