@@ -117,10 +117,7 @@ def clock_decided(*, session: Session, arrival: time, code: str) -> str:
     """What the school's clock made of a late, in words, when it is not an L."""
     when = f"arrived {arrival:%H:%M} on {session.date:%d/%m/%Y}"
     if code == "U":
-        return (
-            f"{when}, after the register closed at {session.closes:%H:%M}: "
-            "U, late after the register closed (an unauthorised absence)"
-        )
+        return f"{when}, after the register closed at {session.closes:%H:%M}: U, unauthorised"
     if code in PRESENT_CODE.values():
         return f"{when}, not after the late time {session.late_after:%H:%M}: present ({code})"
     return ""

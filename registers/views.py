@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,10 +55,17 @@ def _day_from_query(request) -> tuple[date, str]:
     value = request.GET.get("date", "").strip()
     if not value:
         return today, ""
-    try:
-        return date.fromisoformat(value), ""
-    except ValueError:
-        return today, f"“{value}” is not a date like 2024-09-09, so this is today."
+    for read in (date.fromisoformat, _uk_date):
+        try:
+            return read(value), ""
+        except ValueError:
+            continue
+    return today, f"“{value}” is not a date like 30/11/2026, so this is today."
+
+
+def _uk_date(value: str) -> date:
+    """30/11/2026 (the form people write); ISO is read too (links carry it)."""
+    return datetime.strptime(value, "%d/%m/%Y").date()
 
 
 @roles_required(ROLES_ALL_STAFF)
@@ -207,7 +214,7 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
         messages.success(
             request,
             f"Entered in advance: {result.planned} absence{_s(result.planned)} for "
-            f"{session.date:%A %d %B}. They become marks when the register is taken.",
+            f"{session.date:%A %d/%m/%Y}. They become marks when the register is taken.",
         )
     else:
         messages.success(request, f"Register saved: {count} mark{_s(count)}")
