@@ -72,11 +72,13 @@
   }
 
   function stateClass(code) {
-    if (!code) return "";
+    var option = code && optionFor(code);
+    if (!option) return "";
     if (code === "L") return "is-late";
-    var option = optionFor(code);
-    if (code === present) return "is-present";
-    if (/^[NOUGIMERCST]$/.test(code) || (option && /Unauthorised|absence/i.test(option.textContent))) return "is-absent";
+    var category = option.dataset.category;
+    if (category === "present" || category === "approved_activity") return "is-present";
+    if (category === "unauthorised" || category === "authorised_other" ||
+        category === "leave_of_absence") return "is-absent";
     return "is-other";
   }
 

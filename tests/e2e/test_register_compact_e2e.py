@@ -187,6 +187,7 @@ def test_axe_finds_nothing_after_a_wrong_password_with_a_panel_open_or_in_a_conf
     first.get_by_role("button", name="Absence reason, arrival time, note").click()
     expect(tablet.locator(f"#arrival-{pupils[0].pk}")).to_be_visible()
     no_violations(tablet, "a pupil's panel open")
+    tablet.screenshot(path=f"{SHOTS}-panel.png")
 
     tablet.get_by_role("button", name="Mark all unmarked present").click()
     # Meanwhile the office saves the first pupil as ill.
@@ -194,3 +195,4 @@ def test_axe_finds_nothing_after_a_wrong_password_with_a_panel_open_or_in_a_conf
     tablet.get_by_role("button", name="Save register").first.click()
     expect(tablet.locator("#conflict-summary")).to_contain_text("Someone else saved 1")
     no_violations(tablet, "a conflict")
+    tablet.screenshot(path=f"{SHOTS}-conflict.png", full_page=True)

@@ -471,6 +471,9 @@ def test_pre_entered_marks_are_shown_locked_to_the_teacher(
     assert "Parent report" in html
     assert "Temperature, back Thursday" in html
     assert "Ask the office to change it" in html
+    # The row carries the office's marker; the others do not.
+    marked = re.findall(r'id="pupil-(\d+)"[^>]*>\s*<th[^>]*>.*?(flag--office|</th>)', html, re.S)
+    assert {int(pk) for pk, end in marked if end == "flag--office"} == {pupils[1].pk}
 
 
 def test_mark_all_present_leaves_pre_entered_marks_alone(
