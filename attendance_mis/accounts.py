@@ -15,6 +15,13 @@ from . import token_views, twofactor_views
 
 
 class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "The username or the password is not right. Check both (capital letters "
+            "count) and try again, or use “Forgotten your password?” below."
+        ),
+    }
     remember = forms.BooleanField(
         label="Keep me signed in on this computer", required=False, initial=False
     )

@@ -91,6 +91,7 @@ def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
             return None
         # The school's clock decides: L while the register is open, U after it closes.
         code, minutes = code_for_arrival(session=session, arrival=arrival)
+        line.clock = clock_decided(session=session, arrival=arrival, code=code)
     elif code in MINUTES_LATE_CODES and line.minutes:
         minutes = _int(line.minutes)
         if minutes is None:
@@ -110,6 +111,16 @@ def _entry(line: RegisterLine, *, session: Session) -> MarkEntry | None:
         amendment_reason=line.amend,
         keep_reason=not line.reason_posted,
     )
+
+
+def clock_decided(*, session: Session, arrival: time, code: str) -> str:
+    """What the school's clock made of a late, in words, when it is not an L."""
+    when = f"arrived {arrival:%H:%M} on {session.date:%d/%m/%Y}"
+    if code == "U":
+        return f"{when}, after the register closed at {session.closes:%H:%M}: U, unauthorised"
+    if code in PRESENT_CODE.values():
+        return f"{when}, not after the late time {session.late_after:%H:%M}: present ({code})"
+    return ""
 
 
 def read_register(data, *, lines: list[RegisterLine], session: Session) -> list[MarkEntry]:

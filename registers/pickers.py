@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import Count
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from .models import AbsenceReason, AttendanceCode, Mark, Period, School, Session
 from .services import PRESENT_CODE, REASONLESS_CODES
@@ -56,9 +53,9 @@ SHORT_LABELS = {
     "Y6": "Public health",
     "Y7": "Unavoidable",
     "G": "Holiday",
-    "N": "No reason",
+    "N": "Reason not yet known",
     "O": "Unauthorised",
-    "U": "After close",
+    "U": "Late after close",
     "Z": "Prospective",
     "#": "Closed",
 }
@@ -84,34 +81,6 @@ class CodePicker:
     buttons: list[CodeChoice]
     groups: list[tuple[str, list[CodeChoice]]]
     present: str
-
-    @cached_property
-    def _options(self) -> dict[tuple[str, bool], str]:
-        """Each code's <option>, plain and chosen, built once a page: rendering 33 options
-        for every pupil through the template engine was most of a register's time."""
-        return {
-            (c.code, chosen): format_html(
-                '<option value="{}" data-category="{}" data-short="{}"{}>{} – {}</option>',
-                c.code,
-                c.category,
-                c.short,
-                " selected" if chosen else "",
-                c.code,
-                c.meaning,
-            )
-            for _, choices in self.groups
-            for c in choices
-            for chosen in (False, True)
-        }
-
-    def options_html(self, selected: str) -> str:
-        """The select's optgroups, with `selected` chosen."""
-        parts = []
-        for label, choices in self.groups:
-            parts.append(format_html('<optgroup label="{}">', label))
-            parts.extend(self._options[(c.code, c.code == selected)] for c in choices)
-            parts.append("</optgroup>")
-        return mark_safe("".join(parts))
 
 
 def code_picker(*, school: School, session: Session) -> CodePicker:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from .events import actor_name
 from .models import (
     ROLES_REGISTER_ANY_GROUP,
+    Amendment,
     AttendanceCode,
     Mark,
     Period,
@@ -310,8 +311,11 @@ class RegisterLine:
     mine: str = ""
     resolve: str = ""
     reason_posted: bool = True
-    # The code select's options, with this line's code chosen (CodePicker.options_html).
-    code_options: str = ""
+    # The marks of the last school days: [(day, AM code, PM code)], oldest first.
+    recent: list = field(default_factory=list)
+    # What the school's clock made of a late's arrival time, when not L ("arrived 09:30,
+    # after the register closed at 09:05: U, unauthorised").
+    clock: str = ""
 
     @property
     def entered(self) -> Mark | PlannedEntry | None:
@@ -483,6 +487,55 @@ def register_lines(
         else {}
     )
     return [_line(p, marks.get(p.pk), can_change_pre_entered, plan) for p, plan in pupils]
+
+
+@dataclass
+class RecentMarks:
+    """The marks of the last school days before a register, for the strip on each row."""
+
+    days: list[date]
+    codes: dict[tuple[int, date, str], str]
+
+    def strip(self, pupil_id: int) -> list[tuple[date, str, str]]:
+        """(day, AM code, PM code) oldest first; "" where there is no mark."""
+        return [
+            (
+                day,
+                self.codes.get((pupil_id, day, Period.AM), ""),
+                self.codes.get((pupil_id, day, Period.PM), ""),
+            )
+            for day in self.days
+        ]
+
+
+RECENT_DAYS = 5
+
+
+def recent_marks(*, school: School, pupil_ids: list[int], before: date) -> RecentMarks:
+    """The group's marks on the last `RECENT_DAYS` school days before `before`. One query
+    for the whole group (the days are a subquery on the school's sessions); a day on which
+    none of these pupils has a mark is left out."""
+    days = (
+        Session.objects.filter(school=school, date__lt=before)
+        .order_by("-date")
+        .values("date")
+        .distinct()[:RECENT_DAYS]
+    )
+    rows = Mark.objects.filter(school=school, pupil_id__in=pupil_ids, date__in=days).values_list(
+        "pupil_id", "date", "session__period", "code_id"
+    )
+    codes = {(pid, day, period): code for pid, day, period, code in rows}
+    return RecentMarks(days=sorted({day for _, day, _ in codes}), codes=codes)
+
+
+def register_amendments(*, school: School, session: Session, pupil_ids: list[int]):
+    """Every change to the saved marks of this register (its session, its pupils), newest
+    first, with the pupil: the register's history for leads and the office. One query."""
+    return list(
+        Amendment.objects.filter(school=school, mark__session=session, mark__pupil_id__in=pupil_ids)
+        .select_related("mark__pupil")
+        .order_by("-amended_at", "-pk")
+    )
 
 
 def register_taken(*, school: School, group: RegistrationGroup, session: Session):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,10 +55,17 @@ def _day_from_query(request) -> tuple[date, str]:
     value = request.GET.get("date", "").strip()
     if not value:
         return today, ""
-    try:
-        return date.fromisoformat(value), ""
-    except ValueError:
-        return today, f"“{value}” is not a date like 2024-09-09, so this is today."
+    for read in (date.fromisoformat, _uk_date):
+        try:
+            return read(value), ""
+        except ValueError:
+            continue
+    return today, f"“{value}” is not a date like 30/11/2026, so this is today."
+
+
+def _uk_date(value: str) -> date:
+    """30/11/2026 (the form people write); ISO is read too (links carry it)."""
+    return datetime.strptime(value, "%d/%m/%Y").date()
 
 
 @roles_required(ROLES_ALL_STAFF)
@@ -201,11 +208,13 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
         page.show_conflicts(exc.conflicts)
         return page.render(status=409)
     count = result.created + result.converted + result.amended + result.unchanged
+    for text in _what_changed(result, lines):
+        messages.info(request, text)
     if result.planned:
         messages.success(
             request,
             f"Entered in advance: {result.planned} absence{_s(result.planned)} for "
-            f"{session.date:%A %d %B}. They become marks when the register is taken.",
+            f"{session.date:%A %d/%m/%Y}. They become marks when the register is taken.",
         )
     else:
         messages.success(request, f"Register saved: {count} mark{_s(count)}")
@@ -214,6 +223,21 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
     if unmarked and not result.planned:
         messages.warning(request, f"{unmarked} pupil{_s(unmarked)} not marked yet.")
     return redirect(_register_url(request.school, page.group, session))
+
+
+def _what_changed(result, lines) -> list[str]:
+    """The save in words: which saved marks changed code ("3 marks changed: Ava Moss N to
+    I, ..."), and each late whose arrival time made it present or U (the school's clock
+    decides; the person should see what it decided)."""
+    names = {line.pupil.pk: line.pupil.display_name for line in lines}
+    said = []
+    if result.changes:
+        each = ", ".join(
+            f"{names.get(pid, pid)} {old} to {new}" for pid, old, new in result.changes
+        )
+        said.append(f"{len(result.changes)} mark{_s(len(result.changes))} changed: {each}.")
+    said.extend(f"{line.pupil.display_name} {line.clock}." for line in lines if line.clock)
+    return said
 
 
 class RegisterPage:
@@ -281,10 +305,27 @@ class RegisterPage:
         reasons = selectors.reason_choices(school=school)
         selectors.name_reasons(lines, reasons)
         picker = selectors.code_picker(school=school, session=self.session)
-        for line in lines:
-            line.code_options = picker.options_html(line.code)
         marked = sum(1 for line in lines if line.mark)
+        pupil_ids = [line.pupil.pk for line in lines]
+        recent = selectors.recent_marks(
+            school=school, pupil_ids=pupil_ids, before=self.session.date
+        )
+        for line in lines:
+            line.recent = recent.strip(line.pupil.pk)
+        now = selectors.local_now(school)
+        any_group = bool(self.request.roles & ROLES_REGISTER_ANY_GROUP)
         context = {
+            "recent_days": recent.days,
+            # The school's clock, not the device's: a late's arrival time starts from it.
+            "now": now,
+            "arrives_today": now.date() == self.session.date,
+            "history": (
+                selectors.register_amendments(
+                    school=school, session=self.session, pupil_ids=pupil_ids
+                )
+                if any_group and marked
+                else None
+            ),
             "group": self.group,
             "session": self.session,
             "lines": lines,

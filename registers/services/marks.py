@@ -11,7 +11,7 @@ or by `services.planned.planned_entries_due` once the session has closed untaken
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,8 @@ class SaveResult:
     register: Register | None
     planned: int = 0  # planned entries written for sessions still to come
     converted: int = 0  # planned entries that became marks
+    # Each saved mark whose code changed: (pupil id, code before, code after), in order.
+    changes: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def pre_entered_message(mark: Mark | PlannedEntry) -> str:
@@ -306,6 +308,11 @@ class _Write:
             register=None,
             planned=len(future),
             converted=converted,
+            changes=[
+                (a.mark.pupil_id, a.original_code, a.new_code)
+                for a in self.amendments
+                if a.original_code != a.new_code
+            ],
         )
 
     def _check(self, entries: list[MarkEntry]) -> None:
