@@ -98,7 +98,7 @@ def selected_code(response, pupil):
 
 
 def test_a_teacher_sees_their_own_groups_only(client, school, group, teacher, am, pm):
-    other = RegistrationGroupFactory(school=school, name="6Z")
+    other = RegistrationGroupFactory(school=school, name="Willow Class")
     client.force_login(teacher)
     response = client.get(my_url(school, date="2024-09-09"))
     assert response.status_code == 200
@@ -109,7 +109,7 @@ def test_a_teacher_sees_their_own_groups_only(client, school, group, teacher, am
 def test_the_office_sees_every_group_taken_only_when_every_pupil_has_a_mark(
     client, school, group, office, am, pm, pupils
 ):
-    other = RegistrationGroupFactory(school=school, name="6Z")
+    other = RegistrationGroupFactory(school=school, name="Willow Class")
     PupilFactory(school=school, registration_group=other)
     Register.objects.create(
         school=school,
