@@ -22,6 +22,7 @@ from .models import (
 )
 from .permissions import open_to_members, roles_required
 from .tenancy import parent_schools, staff_schools
+from .validation import date_problem
 
 
 @login_required
@@ -57,9 +58,11 @@ def _day_from_query(request) -> tuple[date, str]:
         return today, ""
     for read in (date.fromisoformat, _uk_date):
         try:
-            return read(value), ""
+            day = read(value)
         except ValueError:
             continue
+        problem = date_problem(day)
+        return (today, f"{problem}, so this is today.") if problem else (day, "")
     return today, f"“{value}” is not a date like 30/11/2026, so this is today."
 
 
@@ -218,8 +221,14 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
         )
     else:
         messages.success(request, f"Register saved: {count} mark{_s(count)}")
-    written = {e.pupil_id for e in entries} | {line.pupil.pk for line in lines if line.planned}
-    unmarked = sum(1 for line in lines if line.pupil.pk not in written)
+    # Marked now: written by this save, entered ahead, or saved before (the form carries
+    # the version of each mark the person saw; 0 for none).
+    marked = {e.pupil_id for e in entries} | {line.pupil.pk for line in lines if line.planned}
+    unmarked = sum(
+        1
+        for line in lines
+        if line.pupil.pk not in marked and request.POST.get(f"version-{line.pupil.pk}", "0") == "0"
+    )
     if unmarked and not result.planned:
         messages.warning(request, f"{unmarked} pupil{_s(unmarked)} not marked yet.")
     return redirect(_register_url(request.school, page.group, session))

@@ -170,6 +170,38 @@ def test_an_unreadable_date_is_explained_not_a_crash(client, school, teacher):
     assert "is not a date" in response.content.decode()
 
 
+def test_an_implausible_date_shows_today_and_says_why(client, school, teacher):
+    client.force_login(teacher)
+    response = client.get(my_url(school, date="0001-01-01"))
+    assert response.status_code == 200
+    assert response.context["day"] != dt.date(1, 1, 1)
+    assert "0001-01-01 is not a plausible date" in response.content.decode()
+
+
+def test_saving_a_register_with_marks_already_there_does_not_call_them_unmarked(
+    client, group, teacher, office, am, pupils
+):
+    client.force_login(office)
+    client.post(register_url(group, am), form_for(pupils[:1], ["I"]))
+    client.force_login(teacher)
+    page = client.get(register_url(group, am))
+    versions = {line.pupil.pk: line.version for line in page.context["lines"]}
+    form = form_for(pupils[1:], ["/"] * (len(pupils) - 1))
+    form.update({f"version-{pk}": str(v) for pk, v in versions.items()})
+
+    saved = client.post(register_url(group, am), form, follow=True)
+
+    said = [str(m) for m in saved.context["messages"]]
+    assert not any("not marked yet" in text for text in said), said
+
+
+def test_a_future_register_offers_no_mark_all_present(client, school, group, office, pupils):
+    future = SessionFactory(school=school, date=dt.date(2099, 9, 7), period="AM")
+    client.force_login(office)
+    page = client.get(register_url(group, future, day=future.date)).content.decode()
+    assert "Mark all unmarked present" not in page
+
+
 def test_my_registers_three_actors(client, school, other_school, teacher):
     client.force_login(teacher)
     assert client.get(my_url(school)).status_code == 200
