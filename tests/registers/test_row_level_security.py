@@ -172,8 +172,11 @@ def test_a_celery_task_as_the_app_role_sees_its_own_school_only(two_schools, app
     assert schools_seen_by_a_task.delay(school.pk).get() == [school.pk] * 2
 
 
+# Outside the test's usual transaction; serialized_rollback puts back the rows migrations
+# made (the national codes) after the flush, for the tests that run later.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outside_a_transaction_the_selection_follows_each_scope_and_adds_no_counted_query(
-    transactional_db, settings, django_assert_num_queries
+    settings, django_assert_num_queries
 ):
     """Autocommit, as a request runs: the session value is sent when the selection
     changes, on the side (pinned query counts stay as they are)."""
