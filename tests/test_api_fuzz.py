@@ -91,6 +91,7 @@ def aim_at_seeded_rows(case, seeded) -> None:
 @settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
+    database=None,  # no example store written into the checkout; every run starts afresh
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
