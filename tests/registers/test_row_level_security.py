@@ -8,7 +8,7 @@ connects (scripts/with-services.sh and docker-compose.yml create the role).
 
 import pytest
 from celery import shared_task
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django_scopes import scopes_disabled
 
 from registers.models import Pupil, Role
@@ -171,3 +171,52 @@ def test_a_celery_task_as_the_app_role_sees_its_own_school_only(two_schools, app
     school, other = two_schools
     assert schools_seen_by_a_task.delay(other.pk).get() == [other.pk] * 3
     assert schools_seen_by_a_task.delay(school.pk).get() == [school.pk] * 2
+
+
+SCHOOL_SQL = (
+    "INSERT INTO registers_school (slug, name, urn, la_code, estab, phase, "
+    "attendance_target, timezone, policy_preset, address, phone, email, "
+    "replace_overdue_n_with_o, session_idle_minutes) VALUES (%s, %s, '', '', '', "
+    "'primary', 96, 'Europe/London', '', '', '', '', false, 30) RETURNING id"
+)
+OUTBOX_SQL = (
+    "INSERT INTO registers_outboxtask (school_id, task, kwargs, key, created_at, attempts, "
+    "last_error) VALUES (%s, 't', '{}', %s, now(), 0, '')"
+)
+
+
+def test_outside_a_transaction_the_selection_follows_each_scope(db, settings):
+    """Autocommit, as a request's reads run: the session value is re-sent when the selection
+    changes. A second connection of the app's role, outside the test's
+    transaction, on rows it commits itself (and removes after)."""
+    settings.DATABASE_RLS = True
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    ids = []
+    try:
+        with other.cursor() as cursor:
+            for slug in ("rls-probe-a", "rls-probe-b"):
+                cursor.execute(SCHOOL_SQL, [slug, slug])
+                ids.append(cursor.fetchone()[0])
+                cursor.execute(OUTBOX_SQL, [ids[-1], slug])
+            cursor.execute(f"SET ROLE {APP_ROLE}")
+
+        def seen():
+            with other.cursor() as cursor:
+                cursor.execute("SELECT school_id FROM registers_outboxtask")
+                return [row[0] for row in cursor.fetchall()]
+
+        assert other.get_autocommit() and not other.in_atomic_block
+        with school_scope(ids[0]):
+            assert seen() == [ids[0]]
+            assert seen() == [ids[0]]
+        with school_scope(ids[1]):
+            assert seen() == [ids[1]]
+        assert seen() == []
+        with all_schools():
+            assert sorted(seen()) == ids
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute("DELETE FROM registers_outboxtask WHERE school_id = ANY(%s)", [ids])
+            cursor.execute("DELETE FROM registers_school WHERE id = ANY(%s)", [ids])
+        other.close()
