@@ -348,6 +348,9 @@ class RegisterDetail(SchoolAPIView):
                 description="Nothing saved: someone else changed these pupils' marks since "
                 "you read the register. Their marks as saved now.",
             ),
+            415: OpenApiResponse(
+                description="Nothing saved: the body is not JSON (or a form) as declared."
+            ),
         },
     )
     def put(self, request, school_slug, group_id, day, period):
