@@ -95,6 +95,7 @@ def aim_at_seeded_rows(case, seeded) -> None:
     for line, pupil in zip(lines, seeded["pupils"], strict=False):
         if isinstance(line, dict) and _heads(line.get("pupil")):
             line["pupil"] = pupil
+            line["code"] = "/"  # a national code: the schema allows any two characters
 
 
 def _heads(value) -> bool:
