@@ -123,6 +123,15 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL row-level security (registers.rls, README "Tenancy"): in production the app
+# connects (DATABASE_URL) as a role that does not own the tables, and `manage.py migrate`
+# as the owner (MIGRATION_DATABASE_URL, same database). DATABASE_RLS sends the selected
+# schools with the queries; it is on whenever a MIGRATION_DATABASE_URL is set, because
+# the app's role then sees no tenant rows without it.
+MIGRATION_DATABASE = (
+    env.db("MIGRATION_DATABASE_URL") if env("MIGRATION_DATABASE_URL", default="") else None
+)
+DATABASE_RLS = env.bool("DATABASE_RLS", default=MIGRATION_DATABASE is not None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from .models import AccessEvent, Membership
+from .tenancy import all_schools
 
 # Pupil fields whose reading is itself logged (looked-after and child-in-need status,
 # young carers): the safeguarding fields of the pupil record.
@@ -84,7 +85,9 @@ def sign_in_record(*, request, user, username: str, outcome: str, description: s
     sees attempts on their staff's accounts), or once with no school. `description` says
     which step, when it is not the password (e.g. a wrong two-factor code)."""
     ids = _schools_of(user) if user is not None else []
-    with scopes_disabled():
+    # Outside any school (the sign-in page), one row per school of the account, or one
+    # with no school: written across schools on purpose.
+    with all_schools():
         for school_id in ids or [None]:
             access_record(
                 request=request,

@@ -9,5 +9,6 @@ class RegistersConfig(AppConfig):
     def ready(self):
         # Sign-in attempts go to the access log, and start the idle clock (auth signals);
         # the outbox's beat task lives beside the outbox, not in a tasks module; the
-        # system checks refuse a school page or API view that declares no roles.
-        from . import access, checks, outbox, security  # noqa: F401
+        # system checks refuse a school page or API view that declares no roles; every
+        # PostgreSQL connection sends the selected schools for row-level security.
+        from . import access, checks, outbox, rls, security  # noqa: F401

@@ -15,11 +15,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import Resolver404, resolve
-from django_scopes import scope, scopes_disabled
 
 from .models import Contact, School
 from .permissions import ANY_MEMBER, declared_roles
-from .tenancy import roles_at
+from .tenancy import all_schools, roles_at, school_scope
 
 
 def _school_slug(request):
@@ -40,7 +39,7 @@ class SchoolMiddleware:
         request.is_parent = False
         if request.path_info.startswith("/admin/") and request.user.is_superuser:
             # The platform operator's admin works across schools by design.
-            with scopes_disabled():
+            with all_schools():
                 return self.get_response(request)
         slug = _school_slug(request)
         if slug is None:
@@ -57,7 +56,7 @@ class SchoolMiddleware:
                 raise Http404("No such page.")
             request.roles = roles_at(request.user, school)
             if not request.roles:
-                with scopes_disabled():
+                with school_scope(school):
                     request.is_parent = Contact.objects.filter(
                         school=school, user=request.user, parental_responsibility=True
                     ).exists()
@@ -69,7 +68,7 @@ class SchoolMiddleware:
             return self.get_response(request)
 
         request.school = school
-        with scope(school=school.pk):
+        with school_scope(school):
             return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

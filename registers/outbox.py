@@ -28,11 +28,10 @@ from celery.exceptions import Retry
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from kombu.exceptions import OperationalError
 
 from .models import OutboxTask
-from .tenancy import school_scope
+from .tenancy import all_schools, school_scope
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +139,7 @@ def redispatch(*, older_than: timedelta = REDISPATCH_AFTER) -> int:
     handed over, oldest first, school by school; drop rows sent long ago. Returns how
     many were sent."""
     now = timezone.now()
-    with scopes_disabled():  # the one job that looks across schools, to find their work
+    with all_schools():  # the one job that looks across schools, to find their work
         schools = list(
             OutboxTask.objects.filter(dispatched_at__isnull=True, created_at__lt=now - older_than)
             .values_list("school_id", flat=True)

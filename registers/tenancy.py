@@ -1,6 +1,21 @@
-"""Tenant scope helpers: the one way code outside a request selects a school."""
+"""Tenant scope helpers: the one way code selects a school (DESIGN.md §3).
+
+Two layers follow the same calls:
+
+- django-scopes (every database): a scoped manager queried with no school selected
+  raises `ScopeError`.
+- PostgreSQL row-level security (when `settings.DATABASE_RLS` is on, i.e. the app
+  connects as a role that does not own the tables): `school_scope`, `trust_scope` and
+  `all_schools` also set which schools' rows the *database* returns
+  (`registers.rls` sends it with the next query). django-scopes' own
+  `scopes_disabled()` does NOT widen that: inside a school's scope an unscoped query
+  still sees only that school's rows. Only `all_schools()` (cross-school work by
+  design: beat fan-outs, the outbox, the superuser admin, a parent's own children)
+  opens every school; with nothing selected the database returns no tenant rows.
+"""
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q
 from django_scopes import scope, scopes_disabled
@@ -11,24 +26,56 @@ __all__ = [
     "school_scope",
     "trust_scope",
     "scopes_disabled",
+    "all_schools",
+    "database_scope",
     "roles_at",
     "staff_schools",
     "parent_schools",
 ]
 
 
+# Which schools' rows the database returns: a tuple of school ids, ALL, or () for none.
+ALL = "all"
+_database_schools: ContextVar[tuple[int, ...] | str] = ContextVar("database_schools", default=())
+
+
+def database_scope() -> tuple[int, ...] | str:
+    """The schools the database shows now: a tuple of ids, `ALL`, or () (no rows)."""
+    return _database_schools.get()
+
+
+@contextmanager
+def _database(value: tuple[int, ...] | str):
+    token = _database_schools.set(value)
+    try:
+        yield
+    finally:
+        _database_schools.reset(token)
+
+
 @contextmanager
 def school_scope(school: School | int):
     """Queries inside see only this school's rows (Celery tasks pass ids and re-enter)."""
     school_id = school.pk if isinstance(school, School) else school
-    with scope(school=school_id):
+    with scope(school=school_id), _database((int(school_id),)):
         yield
 
 
 @contextmanager
 def trust_scope(schools):
     """Trust reporting: the listed schools together, and no others."""
-    with scope(school=[s.pk if isinstance(s, School) else s for s in schools]):
+    ids = [s.pk if isinstance(s, School) else s for s in schools]
+    with scope(school=ids), _database(tuple(int(i) for i in ids)):
+        yield
+
+
+@contextmanager
+def all_schools():
+    """Cross-school work by design, and only that: a beat fan-out that finds every
+    school's due work, the outbox's re-dispatch, the superuser admin, a parent's own
+    children across schools. django-scopes is off and, under row-level security, the
+    database shows every school's rows (`app.all_schools`)."""
+    with scopes_disabled(), _database(ALL):
         yield
 
 
@@ -61,7 +108,7 @@ def parent_schools(user) -> list[dict]:
     if not user.is_authenticated:
         return []
     found: dict[int, dict] = {}
-    with scopes_disabled():
+    with all_schools():
         contacts = (
             Contact.objects.filter(user=user, parental_responsibility=True)
             .select_related("school", "pupil")

@@ -4,6 +4,10 @@
 #   scripts/with-services.sh .venv/bin/pytest -n 2
 #
 # - If DATABASE_URL is already set, that database is used and no PostgreSQL is started.
+#   Otherwise DATABASE_URL is the owner (postgres, which runs the tests and migrations)
+#   and APP_DATABASE_URL the application's role, attendance_app, which row-level
+#   security binds (run the app as it: DATABASE_URL=$APP_DATABASE_URL
+#   MIGRATION_DATABASE_URL=$DATABASE_URL).
 # - If REDIS_URL is already set, that Redis is used and no Redis is started.
 # Otherwise both are started in a fresh temporary directory, exported to the command, and
 # stopped (and the directory removed) when this script exits, whatever the outcome.
@@ -90,6 +94,20 @@ if [ -z "${DATABASE_URL:-}" ]; then
         cat "$tmp/postgres.log" >&2
         exit 1
     fi
+    # The application's role (README "Tenancy"): it owns no table, so row-level security
+    # binds it; every table the owner creates later (migrations, and the test databases,
+    # which are copied from template1) is granted to it for reading and writing rows only.
+    "$pg_bin/psql" -q -h "$tmp" -U postgres -d template1 -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'attendance_app') THEN
+        CREATE ROLE attendance_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+END $$;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO attendance_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
+    GRANT USAGE, SELECT ON SEQUENCES TO attendance_app;
+SQL
     "$pg_bin/createdb" -h "$tmp" -U postgres attendance
 
     # The socket directory goes in the query string: libpq (psql, psycopg) reads it natively,
@@ -98,6 +116,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="postgres://postgres@/attendance?host=$tmp"
     # For psql / pg_dump / manage.py dbshell run inside the command.
     export PGHOST="$tmp" PGUSER=postgres PGDATABASE=attendance
+    # The same database as the application's role (bound by row-level security).
+    export APP_DATABASE_URL="postgres://attendance_app@/attendance?host=$tmp"
     log "PostgreSQL ready: $DATABASE_URL"
 fi
 

@@ -322,7 +322,13 @@ class RegisterDetail(SchoolAPIView):
         summary="A group's register for one session",
         tags=["registers"],
         parameters=REGISTER_PATH,
-        responses={200: RegisterSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: RegisterSerializer,
+            # A day that is no date, or outside the plausible range (registers.validation).
+            400: OpenApiResponse(description="{'day': ['...']}: not a plausible date."),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request, school_slug, group_id, day, period):
         group, session, _ = self._register(request, group_id, day, period)
@@ -346,6 +352,9 @@ class RegisterDetail(SchoolAPIView):
                 ConflictSerializer,
                 description="Nothing saved: someone else changed these pupils' marks since "
                 "you read the register. Their marks as saved now.",
+            ),
+            415: OpenApiResponse(
+                description="Nothing saved: the body is not JSON (or a form) as declared."
             ),
         },
     )

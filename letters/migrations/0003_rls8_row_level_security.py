@@ -1,0 +1,32 @@
+"""Row-level security on the letters' school-owned tables (as registers 0009 does for
+the core's; registers.rls)."""
+
+from django.db import migrations
+
+from registers.rls import disable_sql, enable_sql
+
+TABLES = [
+    "letters_letterhead",
+    "letters_lettertemplate",
+    "letters_printbatch",
+    "letters_issuedletter",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("".join(enable_sql(t) for t in TABLES), params=None)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("".join(disable_sql(t) for t in TABLES), params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("letters", "0002_email_queued_at"),
+        ("registers", "0009_rls8_row_level_security"),
+    ]
+
+    operations = [migrations.RunPython(forward, backward)]
