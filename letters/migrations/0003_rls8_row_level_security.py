@@ -1,4 +1,4 @@
-"""Row-level security on the letters' school-owned tables (as registers 0009 does for
+"""Row-level security on the letters' school-owned tables (as registers 0010 does for
 the core's; registers.rls)."""
 
 from django.db import migrations
@@ -26,7 +26,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("letters", "0002_email_queued_at"),
-        ("registers", "0009_rls8_row_level_security"),
+        ("registers", "0010_rls8_row_level_security"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -39,6 +39,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registers", "0008_events_outbox")]
+    dependencies = [("registers", "0009_otp8_api_tokens_two_factor_log")]
 
     operations = [migrations.RunPython(forward, backward)]
