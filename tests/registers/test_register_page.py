@@ -13,8 +13,8 @@ from django_scopes import scopes_disabled
 from registers.models import Amendment, Mark, Role
 from registers.stats import code_rules
 from tests.factories import MarkFactory, PupilFactory, SessionFactory, staff
-
-from .test_register_views import OPEN_QUERIES, form_for, register_url
+from tests.registers.register.helpers import form_for, register_url
+from tests.registers.register.test_register_saving import OPEN_QUERIES
 
 DAY = dt.date(2024, 9, 9)
 
