@@ -89,13 +89,22 @@ def verify(request):
         return redirect("two_factor_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if twofactor.code_check(request=request, code=form.cleaned_data["code"]):
+        wait = twofactor.code_wait_seconds(user=request.user)
+        if wait:
+            # Checking now would fail whatever was typed: say so rather than "not right".
+            form.add_error(
+                "code",
+                f"After wrong codes the authenticator is paused: wait {wait} second"
+                f"{'' if wait == 1 else 's'}, then type the newest code.",
+            )
+        elif twofactor.code_check(request=request, code=form.cleaned_data["code"]):
             return twofactor.after_code(request)
-        form.add_error(
-            "code",
-            "That code is not right. Use the newest code from your authenticator app, or one "
-            "of your backup codes (each works once). After a wrong code, wait a moment.",
-        )
+        else:
+            form.add_error(
+                "code",
+                "That code is not right. Use the newest code from your authenticator app, or "
+                "one of your backup codes (each works once). After a wrong code, wait a moment.",
+            )
     return render(
         request,
         "registration/two_factor_verify.html",

@@ -13,6 +13,8 @@ role given (or a device reset) during a session takes effect at the next sign-in
 without an authenticator through, with a banner; a user with one is still asked.
 """
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
@@ -22,6 +24,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -189,6 +192,18 @@ def code_check(*, request, code: str) -> bool:
         description="wrong two-factor code",
     )
     return False
+
+
+def code_wait_seconds(*, user) -> int:
+    """Seconds until the authenticator accepts a code again after wrong ones (django-otp
+    doubles the wait after each: 1, 2, 4 ... seconds); 0 when a code may be tried now."""
+    now = timezone.now()
+    waits = [0]
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            waits.append(math.ceil((data["locked_until"] - now).total_seconds()))
+    return max(waits)
 
 
 def backup_codes_left(*, user) -> int:

@@ -222,12 +222,13 @@ def _save(page, *, role: str, can_change_pre_entered: bool):
     else:
         messages.success(request, f"Register saved: {count} mark{_s(count)}")
     # Marked now: written by this save, entered ahead, or saved before (the form carries
-    # the version of each mark the person saw; 0 for none).
+    # the version of each mark the person saw, 0 for none; a locked row carries none, and
+    # is locked because a mark or planned entry stands there).
     marked = {e.pupil_id for e in entries} | {line.pupil.pk for line in lines if line.planned}
     unmarked = sum(
         1
         for line in lines
-        if line.pupil.pk not in marked and request.POST.get(f"version-{line.pupil.pk}", "0") == "0"
+        if line.pupil.pk not in marked and request.POST.get(f"version-{line.pupil.pk}") == "0"
     )
     if unmarked and not result.planned:
         messages.warning(request, f"{unmarked} pupil{_s(unmarked)} not marked yet.")

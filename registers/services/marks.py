@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import events
+from ..codes import code_rules
 from ..models import (
     AbsenceReason,
     Mark,
@@ -348,12 +349,15 @@ class _Write:
             planned = query.select_related("created_by")
         return {(p.pupil_id, p.session_id): p for p in planned}
 
-    def _pre_entered(self, session: Session) -> bool:
+    def _pre_entered(self, session: Session, code: str) -> bool:
         """Entered ahead of the register, whatever the channel: an office report, a
         parent's report or approved leave until the register closes; the office on the
         register page or the API only before the register opens. The office covering or
         correcting a register once it is open takes it like anyone else, and the class
-        teacher can still change those marks."""
+        teacher can still change those marks. Only absences are entered ahead: a present
+        or attendance mark is the register's own, never locked."""
+        if code_rules()[code].attended:
+            return False
         if self.source in ADVANCE_SOURCES:
             return register_open(session, local=self.local)
         writing = Writing(role=self.role, source=self.source, today=self.local.date())
@@ -361,7 +365,7 @@ class _Write:
 
     def _create(self, entry: MarkEntry, plan: PlannedEntry | None) -> None:
         source, recorded_by = self.source, self.actor
-        pre_entered = self._pre_entered(entry.session)
+        pre_entered = self._pre_entered(entry.session, entry.code)
         note, reason_id = entry.note, entry.reason_id
         if plan is not None:
             if plan.code_id != entry.code and not self.can_change_pre_entered:
@@ -442,7 +446,8 @@ class _Write:
         mark.note = entry.note
         mark.reason_id = reason_id
         mark.source = self.source
-        mark.pre_entered = mark.pre_entered or self._pre_entered(session)
+        was_ahead = mark.pre_entered and not code_rules()[entry.code].attended
+        mark.pre_entered = was_ahead or self._pre_entered(session, entry.code)
         mark.recorded_by = self.actor
         mark.recorded_at = self.now
         mark.version += 1

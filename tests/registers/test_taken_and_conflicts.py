@@ -257,6 +257,22 @@ def test_the_office_covering_an_open_register_does_not_lock_it_for_the_teacher(
         assert Mark.objects.get(pupil=pupils[0]).code_id == "N"
 
 
+def test_present_marks_the_office_saves_before_the_register_opens_are_not_locked(
+    clock, group, teacher, office, am, pupils
+):
+    # Only absences are entered ahead; present marks are the register's own.
+    clock(dt.datetime(2024, 9, 9, 7, 30, tzinfo=LONDON))  # before the register opens
+    api = APIClient()
+    api.force_login(office)
+    sent = {"marks": [{"pupil": p.pk, "code": "/"} for p in pupils[:2]]}
+    sent["marks"].append({"pupil": pupils[2].pk, "code": "I", "note": "Mum rang"})
+    assert api.put(api_register_url(group, am), sent, format="json").status_code == 200
+
+    with scopes_disabled():
+        locked = set(Mark.objects.filter(pre_entered=True).values_list("pupil", flat=True))
+    assert locked == {pupils[2].pk}
+
+
 def test_a_mark_the_office_enters_ahead_through_the_api_is_locked_for_the_teacher(
     clock, group, teacher, office, am, pupils
 ):

@@ -257,3 +257,19 @@ def test_once_the_code_is_given_a_page_costs_no_query_for_two_factor(school):
 
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "otp_" not in sql
+
+
+def test_a_right_code_typed_during_the_pause_after_wrong_ones_is_told_to_wait(school, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1  # as in production (the other tests turn it off)
+    head = staff(school, Role.HEADTEACHER)
+    device = enrolled(head)
+    client = sign_in(head)
+    for _ in range(3):  # each wrong code doubles the pause: 1, 2, then 4 seconds
+        client.post(reverse("two_factor_verify"), {"code": "123456"})
+
+    paused = client.post(reverse("two_factor_verify"), {"code": current_code(device)})
+
+    page = paused.content.decode()
+    assert "the authenticator is paused: wait" in page
+    assert "That code is not right" not in page
+    assert client.get(home_of(school)).status_code == 302  # still not signed in fully

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django_scopes import scopes_disabled
 
 from registers.models import Mark, Register, Role
 from registers.selectors import local_today
@@ -104,20 +105,25 @@ def test_an_implausible_date_shows_today_and_says_why(client, school, teacher):
 
 
 def test_saving_a_register_with_marks_already_there_does_not_call_them_unmarked(
-    client, group, teacher, office, am, pupils
+    client, school, group, teacher, office, am, pupils
 ):
+    # One mark saved earlier by the office (editable) and one entered ahead (locked).
     client.force_login(office)
     client.post(register_url(group, am), form_for(pupils[:1], ["I"]))
+    MarkFactory(school=school, session=am, pupil=pupils[1], code_id="M", source="office")
+    with scopes_disabled():
+        Mark.objects.filter(pupil=pupils[1]).update(pre_entered=True)
     client.force_login(teacher)
     page = client.get(register_url(group, am))
     versions = {line.pupil.pk: line.version for line in page.context["lines"]}
-    form = form_for(pupils[1:], ["/"] * (len(pupils) - 1))
-    form.update({f"version-{pk}": str(v) for pk, v in versions.items()})
+    form = form_for(pupils[2:], ["/"] * (len(pupils) - 2))
+    form.update({f"version-{pk}": str(versions[pk]) for pk in (pupils[0].pk,)})
 
     saved = client.post(register_url(group, am), form, follow=True)
 
     said = [str(m) for m in saved.context["messages"]]
     assert not any("not marked yet" in text for text in said), said
+    assert "Taken" in saved.content.decode()
 
 
 def test_a_future_register_offers_no_mark_all_present(client, school, group, office, pupils):
