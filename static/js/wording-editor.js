@@ -6,6 +6,10 @@
 (function () {
   "use strict";
 
+  // A refused save: take the person to what went wrong (the summary at the top).
+  var notSaved = document.getElementById("not-saved");
+  if (notSaved) notSaved.focus();
+
   var root = document.querySelector("[data-wording-editor]");
   if (!root) return;
   var textarea = document.getElementById(root.getAttribute("data-textarea"));
