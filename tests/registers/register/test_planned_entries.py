@@ -13,24 +13,13 @@ from registers.models import Amendment, Mark, PlannedEntry, Register, Role
 from registers.selectors import local_today
 from registers.services import mark_record, planned_entries_due, planned_withdraw
 from registers.tenancy import school_scope
-from tests.factories import PupilFactory, SessionFactory, staff
+from tests.factories import PupilFactory, SessionFactory
+from tests.registers.register.helpers import register_url
 
 LONDON = ZoneInfo("Europe/London")
 DAY = dt.date(2024, 9, 9)
 # The Friday before: the office takes a parent's call about Monday.
 FRIDAY_NOON = dt.datetime(2024, 9, 6, 12, 0, tzinfo=LONDON)
-
-
-@pytest.fixture
-def teacher(school, group):
-    user = staff(school, Role.TEACHER, first_name="Ada", last_name="Lovelace")
-    group.teachers.add(user)
-    return user
-
-
-@pytest.fixture
-def office(school):
-    return staff(school, Role.OFFICE, first_name="Grace", last_name="Hopper")
 
 
 @pytest.fixture
@@ -51,18 +40,6 @@ def plan(office, pupil, session, code="I", *, now=FRIDAY_NOON, source=Mark.Sourc
             note="Mum rang: chickenpox",
             now=now,
         )
-
-
-def register_url(group, session):
-    return reverse(
-        "registers:register",
-        kwargs={
-            "school_slug": group.school.slug,
-            "group_id": group.pk,
-            "day": session.date,
-            "period": session.period,
-        },
-    )
 
 
 def test_an_entry_for_a_day_still_to_come_is_a_planned_entry_not_a_mark(school, office, pupils):

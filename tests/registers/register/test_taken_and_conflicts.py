@@ -12,10 +12,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
-from registers.models import Amendment, Mark, RegisterTimes, Role
+from registers.models import Amendment, Mark, RegisterTimes
 from registers.selectors import current_period
 from registers.tenancy import school_scope
-from tests.factories import MarkFactory, PupilFactory, SessionFactory, staff
+from tests.factories import MarkFactory, PupilFactory, SessionFactory
+from tests.registers.register.helpers import register_url
 
 LONDON = ZoneInfo("Europe/London")
 DAY = dt.date(2024, 9, 9)
@@ -32,41 +33,12 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def teacher(school, group):
-    user = staff(school, Role.TEACHER, first_name="Ada", last_name="Lovelace")
-    group.teachers.add(user)
-    return user
-
-
-@pytest.fixture
-def office(school):
-    return staff(school, Role.OFFICE, first_name="Grace", last_name="Hopper")
-
-
-@pytest.fixture
-def am(school):
-    return SessionFactory(school=school, date=DAY, period="AM")
-
-
-@pytest.fixture
 def pupils(school, group):
     names = [("Amir", "Ahmed"), ("Ben", "Carter"), ("Ivy", "Moss"), ("Zara", "Young")]
     return [
         PupilFactory(school=school, registration_group=group, legal_forename=f, legal_surname=s)
         for f, s in names
     ]
-
-
-def register_url(group, session):
-    return reverse(
-        "registers:register",
-        kwargs={
-            "school_slug": group.school.slug,
-            "group_id": group.pk,
-            "day": session.date,
-            "period": session.period,
-        },
-    )
 
 
 def api_register_url(group, session):

@@ -20,18 +20,6 @@ DAY = dt.date(2024, 9, 9)
 
 
 @pytest.fixture
-def teacher(school, group):
-    user = staff(school, Role.TEACHER, first_name="Ada", last_name="Lovelace")
-    group.teachers.add(user)
-    return user
-
-
-@pytest.fixture
-def am(school):
-    return SessionFactory(school=school, date=DAY, period="AM")
-
-
-@pytest.fixture
 def pupils(school, group):
     names = [("Amir", "Ahmed"), ("Ben", "Carter"), ("Ivy", "Moss")]
     return [
