@@ -12,7 +12,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("registers.api.urls")),
+    path("api/v1/", include("absences.api_urls")),
+    path("api/v1/", include("escalation.api_urls")),
+    path("api/v1/", include("reporting.api_urls")),
     path("<slug:school_slug>/letters/", include("letters.urls")),
+    path("<slug:school_slug>/absences/", include("absences.urls")),
+    path("<slug:school_slug>/escalation/", include("escalation.urls")),
+    path("<slug:school_slug>/reports/", include("reporting.urls")),
     path("<slug:school_slug>/access-log/", access_views.access_log, name="access_log"),
     path(
         "<slug:school_slug>/staff-sign-in/",

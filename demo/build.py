@@ -53,6 +53,7 @@ from .data import (
     TRUST_SLUG,
     DemoSchool,
 )
+from .extras import DemoContext, add_extras
 from .marks import MarkWriter, attendance_patterns, pre_entered_marks, pupil_days, stories
 from .people import (
     Demo,
@@ -188,6 +189,17 @@ def _school(demo: Demo, school, plan: DemoSchool, users, report, *, size, marks_
     )
     sessions = _history(demo, writer, plan, groups, plans, pool, picked, marks_from, today)
     demo_class = next((g.group for g in LOGINS if g.school == plan.slug and g.group), "")
+    extras = add_extras(
+        DemoContext(
+            school=school,
+            slug=plan.slug,
+            users=users,
+            office=office,
+            teachers=teachers,
+            today=today,
+            rng=demo.rng,
+        )
+    )
     return {
         "pupils": len(plans),
         "contacts": len(contacts),
@@ -203,6 +215,7 @@ def _school(demo: Demo, school, plan: DemoSchool, users, report, *, size, marks_
             today=today,
             rng=demo.rng,
         ),
+        **extras,
     }
 
 

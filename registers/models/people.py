@@ -81,6 +81,14 @@ class Pupil(models.Model):
     young_carer = models.BooleanField(default=False)
     # Also registered at another school (D is recorded for sessions spent there).
     dual_registered = models.BooleanField(default=False)
+    # For the national daily attendance data share and the census (DfE ethnicity codes,
+    # e.g. WBRI; blank when not obtained).
+    ethnicity = models.CharField(max_length=4, blank=True)
+    previously_looked_after = models.BooleanField(default=False)
+    expected_leaving_date = models.DateField(null=True, blank=True)
+    # The school's own flag for a pupil it wants called first (a safeguarding concern
+    # short of a plan); first-day calling puts them with the other vulnerable pupils.
+    flagged_vulnerable = models.BooleanField("flagged as vulnerable by the school", default=False)
 
     objects = tenant_manager()
 
@@ -119,8 +127,16 @@ class Pupil(models.Model):
 
     @property
     def is_vulnerable(self) -> bool:
-        # Vulnerable pupils are called first on the first-day list (DESIGN.md §1).
-        return self.looked_after or self.child_in_need or self.sen == self.SEN.EHC_PLAN
+        # Vulnerable pupils are called first on the first-day list (DESIGN.md §1; the
+        # absences issue: looked after, in need / protection plan, EHC plan, young carer,
+        # flagged by the school).
+        return (
+            self.looked_after
+            or self.child_in_need
+            or self.sen == self.SEN.EHC_PLAN
+            or self.young_carer
+            or self.flagged_vulnerable
+        )
 
     def on_roll(self, day) -> bool:
         return self.on_roll_from <= day and (self.on_roll_to is None or day <= self.on_roll_to)

@@ -1,0 +1,7 @@
+"""Pages of the escalation app, under /<school_slug>/escalation/ (attendance_mis/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "escalation"
+
+urlpatterns: list = []
