@@ -1,0 +1,1 @@
+"""Models of the absences app: one module per area (each engineer adds one import line)."""

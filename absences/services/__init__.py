@@ -1,0 +1,1 @@
+"""Writes of the absences app: one module per area (HackSoft services)."""

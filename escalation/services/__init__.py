@@ -1,0 +1,1 @@
+"""Writes of the escalation app: one module per area (HackSoft services)."""
