@@ -102,6 +102,32 @@ ROLL_FIELDS = (
 )
 ROLL_MODEL_COLUMNS = {"legal_forename": "forename", "legal_surname": "surname"}
 FLAG_COLUMNS = ("fsm", "eal", "looked_after", "child_in_need", "young_carer")
+# Columns a file may add after the required ones (the census and the national daily data
+# share need them). A file without one leaves that field of every pupil as it was.
+OPTIONAL_COLUMNS = (
+    "ethnicity",
+    "previously_looked_after",
+    "expected_leaving_date",
+    "flagged_vulnerable",
+)
+OPTIONAL_FLAGS = ("previously_looked_after", "flagged_vulnerable")
+
+
+def _optional_values(row: Row, columns: frozenset[str]) -> dict:
+    values = {}
+    if "ethnicity" in columns:
+        given = row.text("ethnicity")
+        code = given.upper()
+        # DfE ethnicity codes: 4 letters (WBRI, MWBC, REFU, NOBT ...), or blank.
+        if code and not (len(code) == 4 and code.isalnum()):
+            row.error(f"ethnicity {given!r} is not a DfE ethnicity code (4 letters, e.g. WBRI).")
+        values["ethnicity"] = code
+    for column in OPTIONAL_FLAGS:
+        if column in columns:
+            values[column] = row.flag(column)
+    if "expected_leaving_date" in columns:
+        values["expected_leaving_date"] = row.date("expected_leaving_date", required=False)
+    return values
 
 
 def _roll_row(row: Row) -> dict:
@@ -151,9 +177,10 @@ def roll_import(
     check_columns(table, ROLL_COLUMNS)
     errors: list[RowError] = []
     parsed: list[tuple[Row, dict]] = []
+    optional = frozenset(OPTIONAL_COLUMNS) & frozenset(table.columns)
     for number, values in table.rows:
         row = Row(number, values, errors)
-        parsed.append((row, _roll_row(row)))
+        parsed.append((row, _roll_row(row) | _optional_values(row, optional)))
     errors += repeated_rows([(row.number, v["upn"]) for row, v in parsed if v["upn"]], "This UPN")
     refuse_if(errors)
 
@@ -165,6 +192,7 @@ def roll_import(
                     parsed=parsed,
                     errors=errors,
                     effective=effective or local_today(school),
+                    fields=(*ROLL_FIELDS, *(c for c in OPTIONAL_COLUMNS if c in optional)),
                 )
         except IntegrityError as exc:
             raise ImportRefused(
@@ -173,7 +201,12 @@ def roll_import(
 
 
 def _write_roll(
-    *, school: School, parsed: list[tuple[Row, dict]], errors, effective: date
+    *,
+    school: School,
+    parsed: list[tuple[Row, dict]],
+    errors,
+    effective: date,
+    fields: tuple[str, ...] = ROLL_FIELDS,
 ) -> RollImported:
     groups = {g.name: g for g in RegistrationGroup.objects.filter(school=school)}
     new_groups = _new_groups(school=school, parsed=[v for _, v in parsed], existing=groups)
@@ -184,9 +217,9 @@ def _write_roll(
     first_days: dict[int, tuple[date, date]] = {}
     for row, values in parsed:
         pupil = existing.get(values["upn"]) or Pupil(school=school, upn=values["upn"])
-        before = _roll_values(pupil)
+        before = _roll_values(pupil, fields)
         group_before, first_day_before = pupil.registration_group_id, pupil.on_roll_from
-        for name in ROLL_FIELDS:
+        for name in fields:
             setattr(pupil, name, values[name])
         name = values["registration_group"]
         pupil.registration_group = groups.get(name) or new_groups.get(name)
@@ -211,7 +244,7 @@ def _write_roll(
             rows_of[pupil.pk] = row.number
         if pupil.pk is None:
             to_create.append(pupil)
-        elif _roll_values(pupil) == before:
+        elif _roll_values(pupil, fields) == before:
             unchanged += 1
         else:
             to_update.append(pupil)
@@ -228,9 +261,7 @@ def _write_roll(
             [RowError(rows_of[pid], message) for pid, message in exc.problems.items()]
         ) from exc
     Pupil.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    Pupil.objects.bulk_update(
-        to_update, [*ROLL_FIELDS, "registration_group"], batch_size=BATCH_SIZE
-    )
+    Pupil.objects.bulk_update(to_update, [*fields, "registration_group"], batch_size=BATCH_SIZE)
     # bulk_create gives ids on PostgreSQL and SQLite; read them back on any other database.
     if any(p.pk is None for p in to_create):
         ids = dict(
@@ -251,8 +282,8 @@ def _write_roll(
     )
 
 
-def _roll_values(pupil: Pupil) -> tuple:
-    return (*(getattr(pupil, f) for f in ROLL_FIELDS), pupil.registration_group_id)
+def _roll_values(pupil: Pupil, fields: tuple[str, ...]) -> tuple:
+    return (*(getattr(pupil, f) for f in fields), pupil.registration_group_id)
 
 
 def _new_groups(*, school, parsed: list[dict], existing) -> dict[str, RegistrationGroup]:

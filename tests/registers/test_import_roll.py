@@ -459,3 +459,69 @@ def test_a_corrected_first_day_on_roll_moves_the_first_groups_start_with_it(scho
 
     assert spells_of(1) == [("3A", D(2024, 9, 2), None)]
     assert on_register(school, "3A", D(2024, 9, 2)) == {upn(1)}
+
+
+OPTIONAL = (*ROLL_COLUMNS, "ethnicity", "previously_looked_after", "expected_leaving_date")
+
+
+def test_the_census_columns_may_follow_the_required_ones(school, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            pupil_row(
+                1,
+                ethnicity="wbri",
+                previously_looked_after="Y",
+                expected_leaving_date="2027-07-21",
+            ),
+            pupil_row(2),
+        ],
+        columns=OPTIONAL,
+    )
+
+    run(school, path)
+
+    with scopes_disabled():
+        ada = Pupil.objects.get(school=school, upn=upn(1))
+        assert (ada.ethnicity, ada.previously_looked_after) == ("WBRI", True)
+        assert ada.expected_leaving_date == D(2027, 7, 21)
+        other = Pupil.objects.get(school=school, upn=upn(2))
+        assert (other.ethnicity, other.previously_looked_after) == ("", False)
+        assert other.expected_leaving_date is None
+
+
+def test_a_file_without_the_census_columns_keeps_what_the_school_holds(school, tmp_path):
+    PupilFactory(
+        school=school,
+        upn=upn(1),
+        ethnicity="APKN",
+        previously_looked_after=True,
+        flagged_vulnerable=True,
+    )
+
+    run(school, write_csv(tmp_path, [pupil_row(1, forename="Renamed")]))
+
+    with scopes_disabled():
+        pupil = Pupil.objects.get(school=school, upn=upn(1))
+        assert pupil.legal_forename == "Renamed"
+        assert (pupil.ethnicity, pupil.previously_looked_after) == ("APKN", True)
+        assert pupil.flagged_vulnerable
+
+
+def test_a_bad_census_value_refuses_the_file_with_its_row(school, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            pupil_row(1, ethnicity="White British"),
+            pupil_row(2, previously_looked_after="maybe", expected_leaving_date="2027-13-01"),
+        ],
+        columns=OPTIONAL,
+    )
+
+    message = refused(school, path)
+
+    assert "row 2: ethnicity 'White British'" in message
+    assert "row 3: previously_looked_after 'maybe'" in message
+    assert "row 3: expected_leaving_date '2027-13-01'" in message
+    with scopes_disabled():
+        assert not Pupil.objects.filter(school=school).exists()
