@@ -1,3 +1,11 @@
 """Models of the absences app: one module per area (each engineer adds one import line)."""
 
 from .reports import AbsenceReport  # noqa: F401
+from .procedure import (  # noqa: E402, F401
+    AbsenceProcedure,
+    FirstContact,
+    ProcedureAction,
+    TriggerTask,
+    procedure_for,
+)
+from .leave import LeaveChecks, LeaveEvidence, LeaveGround, LeaveRequest  # noqa: E402, F401
