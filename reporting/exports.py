@@ -74,6 +74,8 @@ def _json_value(value):
     # A percentage is a number in JSON (96.5 for 96.50); exact to the 2 decimals shown.
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
