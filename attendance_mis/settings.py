@@ -150,6 +150,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Files only a view that checks the reader may serve (leave-of-absence evidence):
+# outside MEDIA_ROOT and the static files, never served by the web server.
+PRIVATE_STORAGE_ROOT = env("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "private"))
+# The largest evidence file a parent may send with a leave request (bytes).
+LEAVE_EVIDENCE_MAX_BYTES = env.int("LEAVE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
