@@ -136,6 +136,10 @@ class AbsenceReport(models.Model):
         return f"{first} {self.first_period} to {last} {self.last_period}"
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
     def reported_by(self) -> str:
         if self.contact_id:
             return f"{self.contact.name} ({self.contact.relationship})".replace(" ()", "")
