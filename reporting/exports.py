@@ -70,7 +70,7 @@ def as_csv(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def _json_value(value):
+def json_value(value):
     # A percentage is a number in JSON (96.5 for 96.50); exact to the 2 decimals shown.
     if isinstance(value, Decimal):
         return float(value)
@@ -80,5 +80,5 @@ def _json_value(value):
 
 
 def as_json(rows: list[dict]) -> str:
-    data = [{k: _json_value(v) for k, v in row.items()} for row in rows]
+    data = [{k: json_value(v) for k, v in row.items()} for row in rows]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

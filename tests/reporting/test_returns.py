@@ -206,3 +206,49 @@ def test_the_daily_extract_sends_the_days_sessions_and_codes_changed_in_7_days(e
     assert (first["urn"], first["laestab"], first["upn"]) == ("123456", "8262001", ada.upn)
     assert (first["ethnicity"], first["fsm"], first["sen_provision"]) == ("WBRI", "true", "K")
     assert first["admission_date"] == "2024-09-02" and first["leaving_date"] == ""
+
+
+# ---- The same rows through the API ------------------------------------------------------
+
+
+def api(client, school, path, **params):
+    return client.get(f"/api/v1/schools/{school.slug}/reports/{path}/", params)
+
+
+def test_the_api_serves_the_census_return_as_the_command_prints_it(calendar_school, client):
+    school = calendar_school
+    ada = pupil(school)
+    mark_days(ada, {D(2024, 9, 9): ("N", "/")})
+    client.force_login(staff(school, Role.ATTENDANCE_LEAD))
+
+    response = api(client, school, "census", **{"from": "2024-09-09", "to": "2024-09-13"})
+    by_term = api(client, school, "census", term="Autumn", to="2024-09-13")
+
+    printed = json.loads(
+        run("census_return", school.slug, "--from=2024-09-09", "--to=2024-09-13", "--format=json")
+    )
+    assert response.status_code == 200
+    assert response.json() == printed
+    assert (printed[0]["possible"], printed[0]["unauthorised"]) == (2, 1)
+    assert by_term.json()[0]["possible"] == 2
+
+
+def test_bad_return_parameters_get_field_messages(calendar_school, client):
+    school = calendar_school
+    client.force_login(staff(school, Role.HEADTEACHER))
+
+    assert api(client, school, "census").json() == {"from": ["Give the first day, or a term."]}
+    assert "term" in api(client, school, "census", term="Lent", to="2025-01-10").json()
+    assert "kind" in api(client, school, "la-returns", kind="everyone").json()
+    assert api(client, school, "daily-extract", date="2024-13-01").status_code == 400
+
+
+def test_returns_are_for_the_people_who_make_them_not_class_teachers(calendar_school, client):
+    school = calendar_school
+    client.force_login(staff(school, Role.TEACHER))
+    refused = api(client, school, "daily-extract", date="2024-09-09")
+    client.force_login(staff(school, Role.ATTENDANCE_OFFICER))
+    allowed = api(client, school, "la-returns", kind="long_illness", as_of="2024-09-09")
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200 and allowed.json() == []
