@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     LATENESS_1 = "lateness_1", "Lateness: first letter"
     LATENESS_2 = "lateness_2", "Lateness: second letter (meeting)"
     PERSISTENT_ABSENCE = "persistent_absence", "Persistent absence"
+    # DSAT's optional letter for the yellow band (DS-22); the escalation presets use it.
+    TRAFFIC_YELLOW = "traffic_yellow", "Traffic light: yellow"
     TRAFFIC_AMBER = "traffic_amber", "Traffic light: amber"
     TRAFFIC_RED = "traffic_red", "Traffic light: red"
     LEAVE_GRANTED = "leave_granted", "Leave of absence: granted"
@@ -149,6 +151,9 @@ SPECS: dict[str, KindSpec] = {
     Kind.PERSISTENT_ABSENCE: KindSpec(
         subject="{{ pupil.forename }}'s attendance: persistent absence",
         cause=(_f("period", "text", "Which period this covers", "this academic year", False),),
+    ),
+    Kind.TRAFFIC_YELLOW: KindSpec(
+        subject="{{ pupil.forename }}'s attendance over recent weeks", cause=(_WINDOW,)
     ),
     Kind.TRAFFIC_AMBER: KindSpec(
         subject="{{ pupil.forename }}'s attendance over recent weeks", cause=(_WINDOW,)
