@@ -9,6 +9,7 @@ below (docker-compose.yml shows them all).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -180,8 +181,26 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registers.tasks.planned_entries_due_everywhere",
         "schedule": 300.0,
     },
+    # Export files are removed a week after they were written (reporting.export_jobs).
+    "reporting-exports-expire": {
+        "task": "reporting.tasks.exports_expire_everywhere",
+        "schedule": 6 * 3600.0,
+    },
     # Background work whose hand-over to the broker was lost is sent again (DESIGN.md §2).
     "outbox-redispatch": {"task": "registers.outbox.redispatch", "schedule": 60.0},
+    # First-day calling (absences): each school's calling list brought up to now, so a
+    # pupil whose deadline passed or whose attempts ran out shows as "not accounted for"
+    # to the safeguarding lead (deadline in the database, never a Celery ETA, DESIGN §2).
+    "absences-calling-deadlines": {
+        "task": "absences.tasks.calling_deadlines_everywhere",
+        "schedule": 120.0,
+    },
+    # Absences, each evening after the last register: welfare triggers over whole days
+    # (3rd day, illness without evidence) and overdue N to O where the school chose it.
+    "absences-nightly": {
+        "task": "absences.tasks.nightly_absences_everywhere",
+        "schedule": crontab(hour=19, minute=15),
+    },
 }
 
 if REDIS_URL:
