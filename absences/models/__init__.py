@@ -9,3 +9,5 @@ from .procedure import (  # noqa: E402, F401
     procedure_for,
 )
 from .leave import LeaveChecks, LeaveEvidence, LeaveGround, LeaveRequest  # noqa: E402, F401
+from .portal import INVITATION_DAYS, InvitedContact, PortalInvitation  # noqa: E402, F401
+from .calling import CallAttempt, CallingDay, LeadAction, WelfareTask  # noqa: E402, F401
