@@ -1,0 +1,247 @@
+"""Preset `leeds`: Micklefield CE Primary's attendance policy (the Leeds City Council
+model) as a ladder (policies/RULES.md §1.5; the clause-by-clause map is leeds.md).
+
+Letters go half-termly (HT_end); "below 90%" is strict (`att% < 90`), not the PA
+indicator (RULES.md §2.2). Ids are RULES.md ids; `LE-0a`, `LE-0b` are the baseline of
+RULES.md §0.7.
+"""
+
+from ._words import (
+    ABSENCE_CODES,
+    HT_END,
+    NIGHTLY,
+    att,
+    consec,
+    indicator,
+    lates,
+    legal,
+    letter,
+    n_overdue,
+    report,
+    task,
+    unauth,
+)
+
+SETTINGS = {
+    # LE-27: "apply to LA for a Penalty Notice".
+    "issuer": "la",
+    "nti_weeks": 4,
+}
+
+OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
+HOME_VISIT_NOTE = "only if the absence prompts a safeguarding concern"
+# LE-26 / LE-27: the "Below 80%" band and the national threshold (RULES.md P).
+LEGAL_TESTS = [att("ytd", "<", 80), unauth(("weeks", 10), ">=", 10, rearm=True)]
+
+RULES = [
+    {
+        "id": "LE-11",
+        "title": "An N still unresolved after 5 school days",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [n_overdue()],
+        "once": "open_task",
+        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
+        "approval": False,
+    },
+    # ---- Home visits (suggested tasks; a person decides, LE-12) ------------------------------
+    {
+        "id": "LE-13",
+        "title": "No communication from a parent all day: consider a home visit",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [consec(["N"], ">=", 1)],
+        "once": "episode",
+        "actions": [task("home_visit", "attendance_officer", due=1, note=HOME_VISIT_NOTE)],
+        "approval": False,
+    },
+    {
+        "id": "LE-14",
+        "title": "5 days' illness without medical proof: home visit and evidence",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [consec(["I"], ">=", 5)],
+        "once": "episode",
+        "actions": [
+            task("home_visit", "attendance_officer", due=1, note=HOME_VISIT_NOTE),
+            task("evidence_request", "attendance_officer", due=3, note="medical proof"),
+        ],
+        "approval": False,
+    },
+    {
+        "id": "LE-15",
+        "title": "Unexplained absence of a vulnerable pupil: home visit today",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [consec(["N"], ">=", 1)],
+        "pupil": {"vulnerable": True},
+        "once": "episode",
+        "actions": [task("home_visit", "attendance_lead", due=0, note="vulnerable pupil")],
+        "approval": False,
+    },
+    {
+        "id": "LE-16",
+        "title": "3 consecutive days of absence: consider a home visit",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [consec(ABSENCE_CODES, ">=", 3)],
+        "once": "episode",
+        "actions": [task("home_visit", "attendance_officer", due=1, note=HOME_VISIT_NOTE)],
+        "approval": False,
+    },
+    # ---- Attendance letters, half-termly ---------------------------------------------------
+    {
+        "id": "LE-17",
+        "title": "Letter one: attendance below 90%",
+        "track": "attendance",
+        "type": "open",
+        "to_stage": "stage_1",
+        "when": HT_END,
+        "tests": [att("ytd", "<", 90)],
+        "actions": [letter("stage_1")],
+        "approver": "headteacher",
+    },
+    {
+        "id": "LE-22",
+        "title": "No improvement after letter one: Fast Track letter 1",
+        "track": "attendance",
+        "type": "advance",
+        "from_stages": ["stage_1"],
+        "to_stage": "stage_2",
+        "when": HT_END,
+        "tests": [att("since_stage", "<", 90)],
+        "actions": [letter("stage_2")],
+        "approver": "headteacher",
+    },
+    {
+        "id": "LE-24",
+        "title": "Attendance continues to decline: formal attendance meeting",
+        "track": "attendance",
+        "type": "advance",
+        "from_stages": ["stage_2"],
+        "to_stage": "stage_3",
+        "when": HT_END,
+        "tests": [att("since_stage", "<", 90)],
+        "actions": [
+            letter("meeting_invitation"),
+            task("meeting", "headteacher", due=10, note="attendance meeting with HT/OM"),
+        ],
+        "approver": "headteacher",
+    },
+    {
+        "id": "LE-23",
+        "title": "Improved attendance: letter of congratulation",
+        "track": "attendance",
+        "type": "improve",
+        "from_stages": OPEN_STAGES,
+        "when": HT_END,
+        "tests": [att("since_stage", ">=", 90)],
+        "actions": [letter("improvement")],
+        "approver": "headteacher",
+    },
+    # ---- Punctuality -------------------------------------------------------------------------
+    {
+        "id": "LE-20",
+        "title": "Lates letter: 5 or more lates this half term",
+        "track": "punctuality",
+        "type": "open",
+        "to_stage": "stage_1",
+        "when": HT_END,
+        "tests": [lates("half_term", ">=", 5)],
+        "actions": [letter("lateness_1")],
+        "approver": "headteacher",
+    },
+    {
+        "id": "LE-21",
+        "title": "Punctuality does not improve: meeting in school",
+        "track": "punctuality",
+        "type": "advance",
+        "from_stages": ["stage_1"],
+        "to_stage": "stage_2",
+        "when": HT_END,
+        "tests": [lates("half_term", ">=", 5)],
+        "actions": [
+            letter("lateness_2"),
+            task("meeting", "headteacher", due=10, note="punctuality meeting"),
+        ],
+        "approver": "headteacher",
+    },
+    # ---- Legal ---------------------------------------------------------------------------------
+    {
+        "id": "LE-26",
+        "title": "No improvement after letter three: warning of a penalty notice",
+        "track": "legal",
+        "type": "open",
+        "to_stage": "warning",
+        "when": HT_END,
+        "tests": LEGAL_TESTS,
+        "pupil": {"compulsory_age": True, "open_track": "attendance"},
+        "actions": [letter("penalty_warning")],
+        "approver": "headteacher",
+    },
+    {
+        "id": "LE-27",
+        "title": "All other strategies failed: apply to the LA for a penalty notice",
+        "track": "legal",
+        "type": "advance",
+        "from_stages": ["warning"],
+        "to_stage": "penalty_notice",
+        "when": HT_END,
+        "tests": LEGAL_TESTS,
+        "pupil": {"compulsory_age": True, "open_track": "attendance"},
+        "actions": [legal("penalty_notice")],
+        "approver": "headteacher",
+    },
+    # ---- Rewards and reports ---------------------------------------------------------------------
+    {
+        "id": "LE-29",
+        "title": "100% this half term: certificate letter",
+        "track": "welfare",
+        "type": "event",
+        "when": HT_END,
+        "tests": [att("half_term", "==", 100)],
+        "min_possible": 1,
+        "actions": [letter("certificate_100")],
+        "approval": False,
+    },
+    {
+        "id": "LE-32",
+        "title": "10 school days without explanation: tell the LA",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [indicator("missing_from_school")],
+        "once": "episode",
+        "actions": [report("missing_from_school")],
+        "approver": "attendance_lead",
+    },
+    {
+        "id": "LE-0a",
+        "title": "Long illness: 30 sessions of illness this year",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [indicator("long_illness")],
+        "once": "year",
+        "actions": [report("long_illness")],
+        "approver": "attendance_lead",
+    },
+    {
+        "id": "LE-0b",
+        "title": "20 school days unexplained: review for deletion from roll",
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [indicator("deletion_review")],
+        "once": "episode",
+        "actions": [
+            task("review", "attendance_lead", due=5, note="deletion from roll, after enquiries")
+        ],
+        "approval": False,
+    },
+]
