@@ -10,6 +10,7 @@ from registers.models import (
     ROLES_SCHOOL_ADMIN,
     ROLES_SCHOOL_SETTINGS,
 )
+from reporting.returns import ROLES_RETURNS
 
 # (label, URL name, who may open it, what it is for: shown on the school's home page)
 MENU = [
@@ -26,6 +27,12 @@ MENU = [
         "Registers still to take this session, and who took the others",
     ),
     (
+        "Absence reports",
+        "absences:office",
+        ROLES_REGISTER_ANY_GROUP,  # = absences.models.reports.ROLES_REPORTS
+        "Log a parent's call or message; accept or withdraw parents' reports",
+    ),
+    (
         "Letters",
         "letters:index",
         ROLES_LETTERS,
@@ -36,6 +43,12 @@ MENU = [
         "registers:reasons",
         ROLES_SCHOOL_SETTINGS,
         "The school's own reasons, each recorded under a national code",
+    ),
+    (
+        "Exports and returns",
+        "reporting:exports",
+        ROLES_RETURNS,
+        "Census and local authority returns, the daily extract, whole-school tables",
     ),
     (
         "Access log",

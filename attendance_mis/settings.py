@@ -201,6 +201,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "absences.tasks.nightly_absences_everywhere",
         "schedule": crontab(hour=19, minute=15),
     },
+    # Leave of absence (absences): N or O in sessions of refused leave become G with the
+    # decision referenced once the register has closed (idempotent sweep, not an ETA).
+    "absences-leave-refused-taken": {
+        "task": "absences.tasks.leave_refused_taken_everywhere",
+        "schedule": 900.0,
+    },
 }
 
 if REDIS_URL:

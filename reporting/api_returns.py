@@ -19,16 +19,17 @@ from registers.api.views import (
     check_order,
     date_param,
 )
-from registers.models import AccessEvent, Role
+from registers.models import AccessEvent
 from registers.selectors import local_today
 
 from .exports import json_value
-from .returns import LA_RETURNS, census_periods, census_rows, daily_extract_rows, la_rows
-
-# Pupil-level returns carry characteristics (looked after, child in need): the people who
-# make the returns, not every member of staff.
-ROLES_RETURNS = frozenset(
-    {Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER, Role.SCHOOL_ADMIN}
+from .returns import (
+    LA_RETURNS,
+    ROLES_RETURNS,
+    census_periods,
+    census_rows,
+    daily_extract_rows,
+    la_rows,
 )
 
 ROWS = OpenApiResponse(

@@ -22,9 +22,14 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max
 
 from registers import stats
-from registers.models import Amendment, Mark, Pupil, School, Term
+from registers.models import Amendment, Mark, Pupil, Role, School, Term
 from registers.schooldays import academic_year_bounds
 
+# Pupil-level returns carry characteristics (looked after, child in need): the people who
+# make the returns, not every member of staff.
+ROLES_RETURNS = frozenset(
+    {Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER, Role.SCHOOL_ADMIN}
+)
 # 10 days of unauthorised absence in a term, in sessions (two a day).
 UNAUTHORISED_DAYS_THRESHOLD = 10
 # Sessions before the extract's day whose code changed this many days back are sent again.
@@ -68,6 +73,21 @@ class CensusPeriod:
     name: str
     start: date
     end: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.start}:{self.end}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.start.year if self.start.month >= 9 else self.start.year - 1}"
+
+
+def recent_census_periods(*, school: School, day: date, count: int = 6) -> list[CensusPeriod]:
+    """The school's latest terms that have begun by `day`, latest first (the page's
+    presets: this year's and last year's census periods)."""
+    terms = Term.objects.filter(school=school, starts__lte=day).order_by("-starts")[:count]
+    return [CensusPeriod(t.name, t.starts, t.ends) for t in terms]
 
 
 def census_periods(*, school: School, day: date) -> list[CensusPeriod]:

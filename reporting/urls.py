@@ -1,7 +1,27 @@
 """Pages of the reporting app, under /<school_slug>/reports/ (attendance_mis/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import export_views
+from .views import dashboard, groups, pupil, today, trust
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("today/", today.today, name="today"),
+    path("groups/", groups.groups, name="groups"),
+    path("trust/", trust.trust, name="trust"),
+    path("pupils/<int:pupil_id>/", pupil.pupil, name="pupil"),
+]
+
+# Exports and returns (reporting/export_views.py).
+urlpatterns += [
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:export_id>/", export_views.export_detail, name="export"),
+    path(
+        "exports/<int:export_id>/download/",
+        export_views.export_download,
+        name="export_download",
+    ),
+]

@@ -26,11 +26,13 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
 from registers.models import AccessEvent, Pupil, Role
 from registers.tokens import token_create
+from reporting.export_jobs import ExportJob
 from tests.factories import (
     ContactFactory,
     PupilFactory,
@@ -112,6 +114,7 @@ FILL = {
     # A member of staff of the owning school (two-factor reset), and their API token.
     "user_id": lambda t: t.owner["head"].pk,
     "token_id": lambda t: t.owner["token"].pk,
+    "export_id": lambda t: t.owner["export"].pk,
     "day": lambda t: t.owner["session"].date.isoformat(),
     "period": lambda t: t.owner["session"].period,
     "kind": lambda t: "stage_1",
@@ -121,6 +124,18 @@ FILL = {
     "content_type_id": lambda t: 1,
     "url": lambda t: "anything/",
 }
+
+
+def export_job(school, user):
+    return ExportJob.objects.create(
+        school=school,
+        requested_by=user,
+        kind=ExportJob.Kind.DAILY,
+        params={"date": "2024-09-09"},
+        format="csv",
+        status=ExportJob.Status.DONE,
+        created_at=timezone.now(),
+    )
 
 
 def objects_of(school):
@@ -137,6 +152,7 @@ def objects_of(school):
         "batch": print_batch(school, head),
         "head": head,
         "token": token_create(user=head, name="MIS sync", days=30)[0],
+        "export": export_job(school, head),
     }
 
 
