@@ -1,0 +1,320 @@
+"""The school dashboard: every figure of a period, read in a fixed number of queries
+whatever the size of the school (about a dozen; pinned by tests/reporting).
+
+Pupils' counts come from `registers.stats.summarise` (DESIGN.md §6), the patterns from
+one GROUP BY session and code over the same marks on roll (`stats.marks_on_roll`), the
+improving/declining lists from `registers.metrics.tally` over two windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Q
+
+from registers import metrics, stats
+from registers.codes import code_rules
+from registers.models import Period as SessionPeriod
+from registers.models import Pupil, School, Session
+from registers.schooldays import week_start
+
+from ..models import ComparisonFigure
+from .figures import FIELDS, PUPIL_COLUMN, Totals, breakdown, pct, totals
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+AT_RISK_FROM = Fraction(90, 100)  # at risk of persistent absence: 90% up to 95%
+AT_RISK_TO = Fraction(95, 100)
+# Improving / declining: the last 4 school weeks against the period before them, by at
+# least this many percentage points.
+TREND_WEEKS = 4
+TREND_POINTS = Fraction(5, 100)
+WORST_DAYS = 5
+
+
+@dataclass
+class PupilLine:
+    """A pupil on a list, with the figures the list is about."""
+
+    pupil_id: int
+    name: str
+    upn: str
+    year_group: str
+    attendance_pct: Decimal | None
+    absent: int
+    detail: str = ""
+
+
+@dataclass
+class Cell:
+    label: str
+    totals: Totals = field(default_factory=Totals)
+
+    @property
+    def attendance_pct(self):
+        return self.totals.attendance_pct
+
+
+@dataclass
+class Dashboard:
+    school: School
+    start: date
+    end: date
+    whole: Totals
+    breakdowns: dict[str, list]
+    comparisons: list[ComparisonFigure]
+    weekday_session: list[list[Cell]]  # rows Monday..Friday, columns AM, PM
+    weeks: list[Cell]  # the weekly trend, oldest first
+    codes_by_month: list[tuple[str, dict[str, int]]]
+    absence_codes: list[str]
+    worst_days: list[Cell]
+    lists: dict[str, list[PupilLine]]
+
+    @property
+    def target(self) -> Decimal:
+        return self.school.attendance_target
+
+    @property
+    def against_target(self) -> Decimal | None:
+        if self.whole.attendance_pct is None:
+            return None
+        return self.whole.attendance_pct - self.target
+
+    @property
+    def below_target_by(self) -> Decimal | None:
+        """Percentage points below the target (None when at or above it)."""
+        gap = self.against_target
+        return -gap if gap is not None and gap < 0 else None
+
+
+LIST_TITLES = {
+    "persistent": "Persistent absentees (absence 10% or more)",
+    "severe": "Severely absent (absence 50% or more)",
+    "at_risk": "At risk (attendance 90% to under 95%)",
+    "declining": "Declining (last 4 school weeks against before, 5 points or more)",
+    "improving": "Improving (last 4 school weeks against before, 5 points or more)",
+    "unresolved_n": "Unresolved N (no reason yet)",
+    "missing_marks": "Missing marks (past sessions with no mark)",
+}
+
+
+def comparisons_for(*, school: School, day: date) -> list[ComparisonFigure]:
+    """England's and the school's local authority's figures for its phase and the
+    academic year holding `day` (the latest year entered if none for that year)."""
+    rows = list(
+        ComparisonFigure.objects.filter(
+            Q(area=ComparisonFigure.Area.NATIONAL)
+            | Q(area=ComparisonFigure.Area.LOCAL_AUTHORITY, la_code=school.la_code),
+            phase=school.phase,
+        ).order_by("academic_year")
+    )
+    year = (
+        f"{day.year}/{(day.year + 1) % 100:02d}"
+        if day.month >= 9
+        else (f"{day.year - 1}/{day.year % 100:02d}")
+    )
+    chosen = {}
+    for row in rows:
+        if row.area not in chosen or row.academic_year == year:
+            chosen[row.area] = row
+    return [
+        chosen[a]
+        for a in (ComparisonFigure.Area.NATIONAL, ComparisonFigure.Area.LOCAL_AUTHORITY)
+        if a in chosen
+    ]
+
+
+def session_codes(*, school: School, start: date, end: date):
+    """[(date, period, code, sessions)] over the school's marks on roll. Two queries."""
+    periods = dict(
+        Session.objects.filter(school=school, date__range=(start, end)).values_list("pk", "period")
+    )
+    rows = (
+        stats.marks_on_roll(school=school, start=start, end=end)
+        .order_by()
+        .values_list("date", "session_id", "code_id")
+        .annotate(n=Count("*"))
+    )
+    return [(day, periods.get(sid, ""), code, n) for day, sid, code, n in metrics._fetch(rows)]
+
+
+def patterns(rows) -> tuple[list[list[Cell]], list[Cell], list[tuple[str, dict]], list[Cell]]:
+    """Weekday x session, weekly trend, absence codes by month and days by attendance."""
+    grid = {(d, p): Cell(f"{WEEKDAYS[d]} {p}") for d in range(5) for p in SessionPeriod.values}
+    weeks: dict[date, Cell] = {}
+    days: dict[date, Cell] = {}
+    months: dict[str, dict[str, int]] = {}
+    rules = code_rules()
+    for day, period, code, n in rows:
+        summary = stats.Summary(pupil_id=0)
+        summary.add(code, n)
+        for cell in (
+            grid.get((day.weekday(), period)),
+            weeks.setdefault(week_start(day), Cell(f"w/c {week_start(day):%-d %b}")),
+            days.setdefault(day, Cell(f"{day:%a %-d %b}")),
+        ):
+            if cell is not None:
+                for c, k in summary.codes.items():
+                    cell.totals.summary.add(c, k)
+        rule = rules[code]
+        if rule.authorised or rule.unauthorised:
+            month = months.setdefault(f"{day:%Y-%m}", {})
+            month[code] = month.get(code, 0) + n
+    table = [[grid[(d, p)] for p in SessionPeriod.values] for d in range(5)]
+    trend = [weeks[w] for w in sorted(weeks)]
+    scored = [c for _, c in sorted(days.items()) if c.totals.summary.possible]
+    worst = sorted(scored, key=lambda c: c.totals.attendance)[:WORST_DAYS]
+    by_month = [(f"{date.fromisoformat(m + '-01'):%b %Y}", months[m]) for m in sorted(months)]
+    return table, trend, by_month, worst
+
+
+def _line(pid, info, s: stats.Summary | None, detail="") -> PupilLine:
+    name = f"{info['preferred_forename'] or info['legal_forename']} " + (
+        info["preferred_surname"] or info["legal_surname"]
+    )
+    return PupilLine(
+        pupil_id=pid,
+        name=name,
+        upn=info["upn"],
+        year_group=info["year_group"],
+        attendance_pct=s.attendance_pct if s else None,
+        absent=s.absent if s else 0,
+        detail=detail,
+    )
+
+
+def _trend_lists(*, school, start, end, calendar, info):
+    """(improving, declining) lines: last TREND_WEEKS school weeks against the period's
+    weeks before them, each side with possible sessions."""
+    recent = metrics.LastSchoolWeeks(TREND_WEEKS).bounds(calendar, end)
+    if recent is None or recent.start <= start:
+        return [], []
+    bounds = {"recent": recent, "before": metrics.Bounds(start, recent.start - timedelta(days=1))}
+    span = metrics.Bounds(start, end)
+    counted = metrics.tally(
+        school=school,
+        bounds=bounds,
+        on_roll=metrics.roll(school=school, bounds=span),
+        every_pupil=True,
+    )
+    improving, declining = [], []
+    for pid in counted.pupil_ids:
+        now, then = counted.summary(pid, "recent"), counted.summary(pid, "before")
+        if not (now.possible and then.possible) or pid not in info:
+            continue
+        change = now.attendance - then.attendance
+        detail = (
+            f"{then.attendance_pct}% before, {now.attendance_pct}% in the last {TREND_WEEKS} weeks"
+        )
+        if change >= TREND_POINTS:
+            improving.append((change, _line(pid, info[pid], now, detail)))
+        elif change <= -TREND_POINTS:
+            declining.append((change, _line(pid, info[pid], now, detail)))
+    improving.sort(key=lambda x: -x[0])
+    declining.sort(key=lambda x: x[0])
+    return [line for _, line in improving], [line for _, line in declining]
+
+
+def _missing_counts(*, school, roll, calendar, start, end) -> dict[int, int]:
+    """Past sessions while on roll with no mark, per pupil (DESIGN.md §6: counted nowhere,
+    listed as missing): the calendar's sessions while on roll less the pupil's marks on
+    roll (any code). One query."""
+    marked_by_pupil = dict(
+        stats.marks_on_roll(school=school, start=start, end=end)
+        .order_by()
+        .values_list("pupil_id")
+        .annotate(n=Count("*"))
+        .values_list("pupil_id", "n")
+    )
+    missing = {}
+    for p in roll:
+        first = max(start, p.on_roll_from)
+        last = min(end, p.on_roll_to) if p.on_roll_to else end
+        if first > last:
+            continue
+        sessions = calendar.sessions(metrics.Bounds(first, last))
+        marked = marked_by_pupil.get(p.pupil_id, 0)
+        if sessions > marked:
+            missing[p.pupil_id] = sessions - marked
+    return missing
+
+
+def dashboard(*, school: School, start: date, end: date, today: date) -> Dashboard:
+    """Every figure of the school dashboard for the period (sessions up to `end`; marks
+    missing only for days before `today`)."""
+    calendar = metrics.SchoolCalendar(school)
+    roll = metrics.roll(school=school, bounds=metrics.Bounds(start, end))
+    summaries = stats.summarise(school=school, start=start, end=end)
+    whole = totals(summaries.values())
+    ids = {p.pupil_id for p in roll} | set(summaries)
+    info = {
+        row["pk"]: row
+        for row in Pupil.objects.filter(school=school, pk__in=list(ids)).values(
+            "pk", "upn", "legal_forename", "legal_surname", "preferred_forename",
+            "preferred_surname", *PUPIL_COLUMN.values(),
+        )
+    }  # fmt: skip
+    breakdowns = {
+        by: breakdown(
+            school=school, start=start, end=end, by=by, summaries=summaries, fields=info,
+            whole=whole,
+        )
+        for by in FIELDS
+    }  # fmt: skip
+    grid, weeks, by_month, worst = patterns(session_codes(school=school, start=start, end=end))
+    absence_codes = [
+        c for c, r in code_rules().items() if (r.authorised or r.unauthorised)
+        and any(c in m for _, m in by_month)
+    ]  # fmt: skip
+
+    lists: dict[str, list[PupilLine]] = {k: [] for k in LIST_TITLES}
+    for pid, s in summaries.items():
+        if pid not in info or not s.possible:
+            continue
+        if s.severe_absence:
+            lists["severe"].append(_line(pid, info[pid], s))
+        if s.persistent_absence:
+            lists["persistent"].append(_line(pid, info[pid], s))
+        elif AT_RISK_FROM <= s.attendance < AT_RISK_TO:
+            lists["at_risk"].append(_line(pid, info[pid], s))
+        if s.codes.get("N"):
+            n = s.codes["N"]
+            lists["unresolved_n"].append(_line(pid, info[pid], s, f"{n} session{'s' * (n != 1)}"))
+    for key in ("persistent", "severe", "at_risk"):
+        lists[key].sort(key=lambda line: (line.attendance_pct, line.name))
+    lists["unresolved_n"].sort(key=lambda line: line.name)
+    lists["improving"], lists["declining"] = _trend_lists(
+        school=school, start=start, end=end, calendar=calendar, info=info
+    )
+    before_today = min(end, today - timedelta(days=1))
+    if before_today >= start:
+        missing = _missing_counts(
+            school=school, roll=roll, calendar=calendar, start=start, end=before_today
+        )
+        lists["missing_marks"] = sorted(
+            (
+                _line(pid, info[pid], summaries.get(pid), f"{n} session{'s' * (n != 1)}")
+                for pid, n in missing.items()
+                if pid in info
+            ),
+            key=lambda line: line.name,
+        )
+    return Dashboard(
+        school=school,
+        start=start,
+        end=end,
+        whole=whole,
+        breakdowns=breakdowns,
+        comparisons=comparisons_for(school=school, day=end),
+        weekday_session=grid,
+        weeks=weeks,
+        codes_by_month=by_month,
+        absence_codes=absence_codes,
+        worst_days=worst,
+        lists=lists,
+    )
+
+
+__all__ = ["Dashboard", "dashboard", "LIST_TITLES", "pct"]

@@ -1,0 +1,1 @@
+"""Pages of the reporting app (reporting/urls.py), one module per page."""
