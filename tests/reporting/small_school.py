@@ -3,13 +3,15 @@
 Two school weeks, 9-13 and 16-20 September 2024 (20 sessions), five pupils with marks
 and one with none. The marks, and what they make:
 
-| pupil | sex | year | group | other | marks (all others present) | attended / possible |
-| Ava  | F | 3 | A       | FSM, SEN support | I Tue 10 AM+PM, L Wed 18 AM | 18 / 20 (absence 10%: persistent) |
-| Ben  | M | 3 | A       |                  | none                        | 20 / 20 |
-| Cara | F | 4 | B       | EAL, EHC plan    | O every session 16-20 Sep   | 10 / 20 (50%: severe, persistent) |
-| Dan  | M | 4 | B, then A from Mon 16 Sep |  | N Mon 16 AM+PM          | 18 / 20 (persistent; in A 8/10) |
-| Eve  | F | 3 | A       | looked after, on roll from Wed 11 Sep | I Wed 18 AM | 15 / 16 (93.75%: at risk) |
-| Fay  | M | 3 | A       | young carer      | no marks at all (20 missing) | nothing counts |
+- Ava (F, Y3, Ash; FSM, SEN support): I Tue 10 AM+PM, L Wed 18 AM: 18/20 (absence
+  exactly 10%: persistent).
+- Ben (M, Y3, Ash): all present: 20/20.
+- Cara (F, Y4, Birch; EAL, EHC plan): O every session 16-20 Sep: 10/20 (severe).
+- Dan (M, Y4, Birch, then Ash from Mon 16 Sep): N Mon 16 AM+PM: 18/20 (persistent; in
+  Ash 8/10).
+- Eve (F, Y3, Ash; looked after; on roll from Wed 11 Sep): I Wed 18 AM: 15/16 (93.75%,
+  at risk).
+- Fay (M, Y3, Ash; young carer): no marks at all: 20 missing, counted nowhere.
 """
 
 import datetime as dt
