@@ -42,3 +42,21 @@ def nightly_absences_at_school(school_id: int) -> dict:
         "welfare_tasks": welfare_triggers(school=school, as_of=today),
         "n_replaced": overdue_n_replace(school=school, as_of=today),
     }
+
+
+# ---- Leave of absence: refused leave taken (absences.services.leave_decide) -------------
+
+
+@shared_task(base=SchoolTask, school_less=True, ignore_result=True)
+def leave_refused_taken_everywhere() -> None:
+    """Every 15 minutes: N or O in sessions of refused leave, once the register has
+    closed, become G with the decision referenced (BH-32, DS-39, BL-12)."""
+    for school_id in School.objects.values_list("pk", flat=True):
+        leave_refused_taken_at_school.delay(school_id)
+
+
+@shared_task(base=SchoolTask, ignore_result=True)
+def leave_refused_taken_at_school(school_id: int) -> int:
+    from .services.leave_decide import leave_refused_taken
+
+    return leave_refused_taken(school=School.objects.get(pk=school_id))

@@ -23,7 +23,25 @@ from django.db import models
 from django.db.models import Q
 
 from absences.evidence import evidence_path, private_storage
-from registers.models import Contact, Period, Pupil, School, tenant_manager
+from registers.models import (
+    ROLES_REGISTER_ANY_GROUP,
+    Contact,
+    Period,
+    Pupil,
+    Role,
+    School,
+    tenant_manager,
+)
+
+# Who decides: every policy names the head (BS-22 executive head, BH-33, DS-38, BL-10,
+# LE-33 "signed by the headteacher"); the attendance lead is the head's usual delegate (a
+# senior leader who sees the pupil's whole record), so the head can hand the queue over
+# in a long absence without sharing an account. Office staff and the attendance officer
+# see the requests (they enter paper forms, answer parents) but do not decide.
+ROLES_LEAVE_DECIDE = frozenset({Role.HEADTEACHER, Role.ATTENDANCE_LEAD})
+ROLES_LEAVE_VIEW = ROLES_REGISTER_ANY_GROUP
+# Entering a paper form for a parent (BS-20 "made on a leave of absence form").
+ROLES_LEAVE_ENTER = ROLES_REGISTER_ANY_GROUP
 
 
 class LeaveGround(models.TextChoices):
@@ -132,6 +150,9 @@ class LeaveRequest(models.Model):
     # The sessions granted, as "YYYY-MM-DD AM" (every requested school session when
     # granted in full; the chosen ones when partly granted; empty otherwise).
     granted_sessions = models.JSONField(default=list, blank=True)
+    # The decision letters drafted for it (letters.IssuedLetter ids, one per recipient,
+    # every decision's): the portal shows them (`selectors.leave.decision_letters`).
+    decision_letter_ids = models.JSONField(default=list, blank=True)
     # Bumped on every change of status: a decision made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
 
