@@ -227,26 +227,6 @@ RULES = [
         "actions": [legal("penalty_notice")],
         "approver": "headteacher",
     },
-    {
-        "id": "BS-41",
-        "title": "End of a notice to improve: re-check",
-        "track": "legal",
-        "type": "event",
-        "from_stages": ["notice_to_improve"],
-        "when": NIGHTLY,
-        "min_gap_school_days": 20,
-        "tests": [att("since_stage", "<=", 90)],
-        "once": "open_task",
-        "actions": [
-            task(
-                "review",
-                "headteacher",
-                due=2,
-                note="improvement period over: penalty notice if not improved",
-            )
-        ],
-        "approver": "headteacher",
-    },
     # ---- Persistent-absence letters (section 9 calendar) --------------------------------
     {
         "id": "BS-42",
