@@ -37,6 +37,7 @@ FIRST_DAY = D(2024, 9, 3)
 OF_AGE = D(2016, 5, 1)
 # Born 1 March 2020: 5 on 1 Mar 2025, of compulsory school age only from 31 Mar 2025.
 UNDER_AGE = D(2020, 3, 1)
+LONG_ON_ROLL = D(2020, 9, 1)
 
 
 @scopes_disabled()
@@ -48,7 +49,7 @@ def preset_school(preset: str):
 
 
 @scopes_disabled()
-def pupil(school, *, forename="Pupil", born=OF_AGE, on_roll_from=D(2020, 9, 1), **kwargs):
+def pupil(school, *, forename="Pupil", born=OF_AGE, on_roll_from=LONG_ON_ROLL, **kwargs):
     """A pupil with one parent (contact priority 1, parental responsibility)."""
     child = PupilFactory(
         school=school,
