@@ -1,9 +1,84 @@
 """Events of the escalation app (DESIGN.md §2): one TextChoices of kinds per area, each
 decorated `@register_kinds`, with its writers beside it; the pupil timeline reads them."""
 
-from django.db import models
+# ---- The night (engine) -----------------------------------------------------------------
+# Written by `escalation.services.run` in the transaction that stores each pupil's
+# decisions, and by `escalation.services.legal` / the history import.
 
-from registers.events import record, register_kinds
+from datetime import date  # noqa: E402
+
+from django.db import models  # noqa: E402
+
+from registers.events import event, record, register_kinds, save_events  # noqa: E402
+
+
+@register_kinds
+class EngineEvent(models.TextChoices):
+    # A rule fired for a pupil (params: rule, track, from/to stage, actions, evidence).
+    DECIDED = "escalation_decided", "Escalation rule fired"
+    # The calendar returned a track to none (new academic year, payment period ended).
+    TRACK_RESET = "escalation_track_reset", "Escalation track reset"
+    # A night's run finished for the school (params: as_of, decisions, per-rule counts).
+    RUN_FINISHED = "escalation_run_finished", "Escalation run finished"
+    # Earlier stages and penalty notices imported from a previous system.
+    HISTORY_IMPORTED = "escalation_history_imported", "Escalation history imported"
+
+
+def decisions_recorded(*, school_id: int, decisions, when) -> None:
+    """One `escalation_decided` event per stored decision (one insert)."""
+    save_events(
+        [
+            event(
+                school_id=school_id,
+                kind=EngineEvent.DECIDED,
+                when=when,
+                pupil_id=d.pupil_id,
+                params={
+                    "decision_id": d.pk,
+                    "rule": d.rule,
+                    "track": d.track,
+                    "from_stage": d.from_stage,
+                    "to_stage": d.to_stage,
+                    "actions": d.actions,
+                    "evidence": d.evidence,
+                },
+            )
+            for d in decisions
+        ]
+    )
+
+
+def track_reset(
+    *, school_id: int, pupil_id: int, track: str, from_stage: str, reason: str, on: date, when
+):
+    return record(
+        school_id=school_id,
+        kind=EngineEvent.TRACK_RESET,
+        when=when,
+        pupil_id=pupil_id,
+        params={"track": track, "from_stage": from_stage, "reason": reason, "on": on.isoformat()},
+    )
+
+
+def run_finished(*, school_id: int, as_of: date, decided: int, rules: dict, when):
+    return record(
+        school_id=school_id,
+        kind=EngineEvent.RUN_FINISHED,
+        when=when,
+        params={"as_of": as_of.isoformat(), "decided": decided, "rules": rules},
+    )
+
+
+def history_imported(*, school_id: int, rows: int, user, role: str, when):
+    return record(
+        school_id=school_id,
+        kind=EngineEvent.HISTORY_IMPORTED,
+        user=user,
+        role=role,
+        when=when,
+        params={"rows": rows},
+    )
+
 
 # ---- Casework by people (policy page, queue, cases, legal steps) -----------------------
 # Written by `escalation.services.cases` and `escalation.services.policy_edit`, one per
