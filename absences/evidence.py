@@ -12,6 +12,7 @@ is refused with a message saying what is accepted.
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.conf import settings
@@ -35,7 +36,17 @@ class PrivateStorage(FileSystemStorage):
     """A file system storage with no URL: nothing under it is served by the web server."""
 
     def __init__(self):
-        super().__init__(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
+        super().__init__(base_url=None)
+
+    # Read the setting at each use (not once at import), so a deployment or a test that
+    # sets PRIVATE_STORAGE_ROOT is obeyed.
+    @property
+    def base_location(self):
+        return settings.PRIVATE_STORAGE_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
     def url(self, name):
         raise ValueError("Private files have no URL: serve them through a view that checks.")

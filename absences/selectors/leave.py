@@ -24,6 +24,7 @@ from absences.models.leave import GRANTED_CODE, REFUSED_TAKEN_CODE, ROLES_LEAVE_
 from absences.services.leave import request_sessions, session_key, sessions_between
 from registers import metrics
 from registers.codes import Summary, percent
+from registers.events import KINDS
 from registers.models import Event, Mark, Pupil, School, Session
 
 Status = LeaveRequest.Status
@@ -98,7 +99,7 @@ def _checks(
                 not holiday,
                 "A family holiday: not granted in term time."
                 if holiday
-                else f"Ground: {LeaveGround(ground).label}.",
+                else f"Ground: {dict(LeaveGround.choices).get(ground, ground)}.",
             )
         )
     return out
@@ -221,8 +222,9 @@ def prior_requests(*, request: LeaveRequest) -> list[LeaveRequest]:
 
 
 def request_history(*, request: LeaveRequest) -> list[Event]:
-    """Every change of the request (who, role, when, why), oldest first."""
-    return list(
+    """Every change of the request (who, role, when, why), oldest first; each event
+    carries `label` (the kind's wording)."""
+    events = list(
         Event.objects.filter(
             school_id=request.school_id,
             pupil_id=request.pupil_id,
@@ -230,6 +232,9 @@ def request_history(*, request: LeaveRequest) -> list[Event]:
             params__request_id=request.pk,
         ).order_by("occurred_at", "id")
     )
+    for event in events:
+        event.label = KINDS.get(event.kind, event.kind)
+    return events
 
 
 @dataclass
