@@ -10,7 +10,7 @@ lives in the database, never in a Celery ETA) and how the lead closed it.
 from django.conf import settings
 from django.db import models
 
-from registers.models import Contact, Pupil, School, tenant_manager
+from registers.models import Contact, Pupil, Role, School, tenant_manager
 from registers.models.crossing import refuse_other_schools
 
 
@@ -185,3 +185,7 @@ class WelfareTask(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.pupil_id} ({self.trigger})"
+
+    @property
+    def assigned_role_label(self) -> str:
+        return Role(self.assigned_role).label if self.assigned_role in Role.values else ""

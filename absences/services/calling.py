@@ -70,12 +70,14 @@ def call_attempt_record(
     note: str = "",
     at: datetime | None = None,
     reason_id: int | None = None,
+    first_period: str = "AM",
     last_day: date | None = None,
     last_period: str = "PM",
 ) -> AttemptResult:
     """Record one attempt to reach a contact about `pupil`'s absence today (school-local
     date of `at`). "spoke" accounts for the pupil; with `reason_id` (one of the school's
-    absence reasons) it also reports the absence from today to `last_day` through the
+    absence reasons) it also reports the absence from today's `first_period` to
+    (`last_day`, `last_period`) through the
     office's `absences.services.reports.report_absence`, which amends today's N through the
     one mark writer. One transaction: a refused report records no attempt.
 
@@ -116,6 +118,7 @@ def call_attempt_record(
                 pupil=pupil,
                 attempt=attempt,
                 reason_id=reason_id,
+                first_period=first_period,
                 last_day=last_day or day,
                 last_period=last_period,
                 user=user,
@@ -140,24 +143,30 @@ def call_attempt_record(
     return result
 
 
-def _report(*, school, pupil, attempt, reason_id, last_day, last_period, user, role):
-    """The reason given on the phone, reported through the office's one report writer."""
-    from . import reports  # the office engineer's module (absences.services.reports)
+def _report(*, school, pupil, attempt, reason_id, first_period, last_day, last_period, user, role):
+    """The reason given on the phone, reported through the office's one report writer
+    (absences.services.reports.report_absence): today's N becomes the reason's code with
+    an amendment; days to come get planned entries. Its ValidationErrors pass through."""
+    from .reports import report_absence, report_reasons
 
-    return reports.report_absence(
+    reason = next((r for r in report_reasons(school=school) if r.pk == reason_id), None)
+    if reason is None:
+        raise ValidationError({"reason": ["Choose one of the school's absence reasons."]})
+    return report_absence(
         school=school,
         pupil=pupil,
-        contact=attempt.contact,
-        reporter="" if attempt.contact else attempt.contact_name,
-        channel="phone",
-        reason_id=reason_id,
+        reason=reason,
         first_day=attempt.date,
-        first_period="AM",
+        first_period=first_period,
         last_day=last_day,
         last_period=last_period,
-        note=attempt.note,
-        user=user,
+        channel="phone",
+        source="office",
+        actor=user,
         role=role,
+        contact=attempt.contact,
+        reporter="" if attempt.contact else attempt.contact_name,
+        note=attempt.note,
         now=attempt.at,
     )
 
