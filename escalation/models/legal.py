@@ -143,6 +143,14 @@ class NoticeToImprove(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.PROPOSED)
     target_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # The re-check at the period's end, created once by the nightly run (BS-41).
+    review_task = models.OneToOneField(
+        "escalation.EscalationTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notice_to_improve_reviewed",
+    )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

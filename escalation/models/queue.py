@@ -54,6 +54,9 @@ class EscalationTask(models.Model):
     # Whose task it is (a `registers.Role` value), or blank for the attendance team.
     role = models.CharField(max_length=30, blank=True)
     title = models.CharField(max_length=200)
+    # A letter to draft once the task gives what it needs (a meeting invitation needs
+    # the date, time and place agreed when the meeting is booked), or blank.
+    letter_kind = models.CharField(max_length=30, blank=True)
     created_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
