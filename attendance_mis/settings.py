@@ -207,6 +207,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "absences.tasks.leave_refused_taken_everywhere",
         "schedule": 900.0,
     },
+    # Escalation (the policy ladders, DESIGN.md §7): every hour; from 18:00 local time
+    # each school whose day had sessions and whose run of the day is not done yet gets one
+    # run task. A run is idempotent, so the next hour retries a night a dead worker or a
+    # lost broker left unfinished, and decides nothing twice (escalation.tasks).
+    "escalation-nightly": {
+        "task": "escalation.tasks.escalation_nightly_everywhere",
+        "schedule": 3600.0,
+    },
 }
 
 if REDIS_URL:
