@@ -95,21 +95,9 @@ RULES = [
         "approver": "headteacher",
     },
     {
-        "id": "DS-24",
-        "title": "Red (90% or under): red letter",
-        "track": "attendance",
-        "type": "set",
-        # A pupil already at stage 3 (after a second meeting) stays there.
-        "from_stages": ["none", "stage_1", "stage_2"],
-        "to_stage": "stage_2",
-        "when": BLOCK,
-        "tests": [att(THIS_BLOCK, "<=", 90)],
-        "actions": [letter("traffic_red")],
-        "approver": "headteacher",
-    },
-    {
         "id": "DS-25",
         "title": "Red continuing a pattern: School Attendance Meeting",
+        # Before DS-24: of two rules setting one stage, the first in the ladder wins.
         "track": "attendance",
         "type": "set",
         "from_stages": ["none", "stage_1", "stage_2"],
@@ -122,6 +110,19 @@ RULES = [
             letter("meeting_invitation"),
             task("meeting", "headteacher", due=10, note="School Attendance Meeting"),
         ],
+        "approver": "headteacher",
+    },
+    {
+        "id": "DS-24",
+        "title": "Red (90% or under): red letter",
+        "track": "attendance",
+        "type": "set",
+        # A pupil already at stage 3 (after a second meeting) stays there.
+        "from_stages": ["none", "stage_1", "stage_2"],
+        "to_stage": "stage_2",
+        "when": BLOCK,
+        "tests": [att(THIS_BLOCK, "<=", 90)],
+        "actions": [letter("traffic_red")],
         "approver": "headteacher",
     },
     {

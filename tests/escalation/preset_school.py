@@ -66,9 +66,11 @@ def pupil(school, *, forename="Pupil", born=OF_AGE, on_roll_from=LONG_ON_ROLL, *
 @scopes_disabled()
 def school_days(school, start: dt.date, end: dt.date) -> list[dt.date]:
     return sorted(
-        Session.objects.filter(school=school, date__range=(start, end))
-        .values_list("date", flat=True)
-        .distinct()
+        set(
+            Session.objects.filter(school=school, date__range=(start, end)).values_list(
+                "date", flat=True
+            )
+        )
     )
 
 
@@ -118,7 +120,7 @@ def run(school, day: dt.date) -> dict:
     from escalation.services.run import run_escalation
 
     with school_scope(school):
-        return run_escalation(school=school, as_of=day)
+        return run_escalation(school=school, as_of=day).as_json()
 
 
 def decisions(result: dict, child, track: str | None = None) -> list[dict]:
