@@ -33,6 +33,7 @@ from drf_spectacular.generators import SchemaGenerator
 from registers.models import AccessEvent, Pupil, Role
 from registers.tokens import token_create
 from reporting.export_jobs import ExportJob
+from tests.absences.factories import AbsenceReportFactory
 from tests.factories import (
     ContactFactory,
     PupilFactory,
@@ -88,6 +89,8 @@ ID_PARAMS = {
     "object_id",
     "user_id",
     "token_id",
+    "task_id",
+    "report_id",
 }
 
 
@@ -114,7 +117,11 @@ FILL = {
     # A member of staff of the owning school (two-factor reset), and their API token.
     "user_id": lambda t: t.owner["head"].pk,
     "token_id": lambda t: t.owner["token"].pk,
+    # A welfare task (absences): any id of the other school's is refused (404).
+    "task_id": lambda t: t.owner["pupil"].pk,
     "export_id": lambda t: t.owner["export"].pk,
+    # An absence report (the office page and the API accept / withdraw it).
+    "report_id": lambda t: t.owner["report"].pk,
     "day": lambda t: t.owner["session"].date.isoformat(),
     "period": lambda t: t.owner["session"].period,
     "kind": lambda t: "stage_1",
@@ -153,6 +160,7 @@ def objects_of(school):
         "head": head,
         "token": token_create(user=head, name="MIS sync", days=30)[0],
         "export": export_job(school, head),
+        "report": AbsenceReportFactory(pupil=pupil, status="pending"),
     }
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from registers.models import (
+    ROLES_REGISTER_ANY_GROUP,
     AbsenceReason,
     Contact,
     Period,
@@ -22,6 +23,10 @@ from registers.models import (
     tenant_manager,
 )
 from registers.models.crossing import refuse_other_schools
+
+# Who logs, accepts and withdraws reports: the office side (office, attendance officer and
+# lead, headteacher, school administrator), as on the register (BS-09, BH-08, DS-08).
+ROLES_REPORTS = ROLES_REGISTER_ANY_GROUP
 
 
 class AbsenceReport(models.Model):
