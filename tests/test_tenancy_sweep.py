@@ -91,6 +91,8 @@ ID_PARAMS = {
     "token_id",
     "task_id",
     "report_id",
+    "request_id",
+    "evidence_id",
 }
 
 
@@ -122,6 +124,10 @@ FILL = {
     "export_id": lambda t: t.owner["export"].pk,
     # An absence report (the office page and the API accept / withdraw it).
     "report_id": lambda t: t.owner["report"].pk,
+    # A leave request and an evidence file (absences): any id of the other school's is
+    # refused (404), whichever row it names.
+    "request_id": lambda t: t.owner["pupil"].pk,
+    "evidence_id": lambda t: t.owner["pupil"].pk,
     "day": lambda t: t.owner["session"].date.isoformat(),
     "period": lambda t: t.owner["session"].period,
     "kind": lambda t: "stage_1",
