@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from . import api_returns
+from . import api_reports, api_returns
 
 app_name = "reporting-api"
 
 school = "schools/<slug:school_slug>/"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # The dashboard's figures (reporting/api_reports.py).
+    path(f"{school}reports/summary/", api_reports.Summary.as_view(), name="summary"),
+    path(f"{school}reports/breakdown/", api_reports.Breakdown.as_view(), name="breakdown"),
+    path(f"{school}reports/lists/", api_reports.Lists.as_view(), name="lists"),
+]
 
 # Returns and the daily extract (reporting/api_returns.py).
 urlpatterns += [
