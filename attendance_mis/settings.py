@@ -254,6 +254,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # AM/PM appear as model choices ("Morning"/"Afternoon") and as bare values in request
+    # serializers (first_period, last_period of reports and leave): one name for each set,
+    # or the schema warns of a naming collision.
+    "ENUM_NAME_OVERRIDES": {
+        "PeriodEnum": "registers.models.tenants.Period",
+        "PeriodCodeEnum": ["AM", "PM"],
+    },
 }
 
 # Login throttling: five failures lock the username from that address for an hour.
