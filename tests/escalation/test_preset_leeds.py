@@ -1,0 +1,115 @@
+"""Scenario tests of the `leeds` preset (policies/micklefield-leeds.txt, RULES.md §1.5)
+through the nightly run: half-termly letters (HT_end 25 Oct and 20 Dec 2024), "below
+90%" strict for letter one, improvement at 90% or more since the last letter, 5 lates in
+the half term, 100% certificates.
+
+Pupils who join on Mon 30 Sep have 40 possible sessions by 25 Oct; from 28 Oct to 20 Dec
+everyone has 70.
+"""
+
+import datetime as dt
+
+import pytest
+
+from tests.escalation.preset_school import (
+    decision,
+    decisions,
+    kinds,
+    marks,
+    preset_school,
+    pupil,
+    run,
+    school_days,
+)
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+HT_1, HT_2 = D(2024, 10, 25), D(2024, 12, 20)
+JOINED = D(2024, 9, 30)
+
+
+@pytest.fixture
+def school():
+    return preset_school("leeds")
+
+
+def pm_absent(school, n, start, end):
+    days = school_days(school, start, end)
+    return {day: ("/", "C") for day in days[:n]}
+
+
+def test_LE_17_letter_one_when_attendance_is_below_90_not_at_90(school):
+    at_90 = pupil(school, forename="AtNinety", on_roll_from=JOINED)
+    below = pupil(school, forename="Below", on_roll_from=JOINED)
+    marks(at_90, HT_1, pm_absent(school, 4, JOINED, HT_1))  # 36 / 40 = 90%: PA, no letter
+    marks(below, HT_1, pm_absent(school, 5, JOINED, HT_1))  # 87.5%
+
+    assert decision(run(school, D(2024, 10, 24)), below, "attendance") is None
+
+    night = run(school, HT_1)
+
+    letter = decision(night, below, "attendance")
+    assert letter["rule"] == "leeds/LE-17"
+    assert (letter["from_stage"], letter["to_stage"]) == ("none", "stage_1")
+    assert kinds(letter, "letter") == ["stage_1"]
+    assert decision(night, at_90, "attendance") is None
+
+
+def test_LE_22_fast_track_without_improvement_LE_23_congratulation_at_90_since(school):
+    stuck = pupil(school, forename="Stuck", on_roll_from=JOINED)
+    better = pupil(school, forename="Better", on_roll_from=JOINED)
+    after = school_days(school, D(2024, 10, 28), HT_2)
+    assert len(after) == 35
+    for child, n in ((stuck, 8), (better, 7)):
+        marks(child, HT_1, pm_absent(school, 5, JOINED, HT_1))
+        marks(child, HT_2, {day: ("/", "C") for day in after[:n]}, start=after[0])
+    assert decision(run(school, HT_1), stuck, "attendance")["to_stage"] == "stage_1"
+
+    night = run(school, HT_2)
+
+    fast_track = decision(night, stuck, "attendance")  # 62 / 70 = 88.6%
+    assert fast_track["rule"] == "leeds/LE-22"
+    assert (fast_track["from_stage"], fast_track["to_stage"]) == ("stage_1", "stage_2")
+    assert kinds(fast_track, "letter") == ["stage_2"]
+    congratulation = decision(night, better, "attendance")  # 63 / 70 = 90%
+    assert congratulation["rule"] == "leeds/LE-23"
+    assert congratulation["to_stage"] == "none"
+    assert kinds(congratulation, "letter") == ["improvement"]
+
+
+def test_LE_20_lates_letter_at_5_lates_in_the_half_term_not_4(school):
+    five = pupil(school, forename="FiveLates")
+    four = pupil(school, forename="FourLates")
+    days = school_days(school, D(2024, 10, 7), HT_1)
+    marks(five, HT_1, {day: ("L", None) for day in days[:5]})
+    marks(four, HT_1, {day: ("L", None) for day in days[:4]})
+
+    night = run(school, HT_1)
+
+    letter = decision(night, five, "punctuality")
+    assert (letter["rule"], letter["to_stage"]) == ("leeds/LE-20", "stage_1")
+    assert kinds(letter, "letter") == ["lateness_1"]
+    assert decision(night, four, "punctuality") is None
+
+
+def test_LE_29_certificate_for_100_percent_a_late_still_counts_an_illness_does_not(school):
+    perfect = pupil(school, forename="Perfect")
+    late_once = pupil(school, forename="LateOnce")
+    ill_once = pupil(school, forename="IllOnce")
+    marks(perfect, HT_1)
+    marks(late_once, HT_1, {D(2024, 10, 1): ("L", None)})
+    marks(ill_once, HT_1, {D(2024, 10, 1): ("I", None)})
+
+    night = run(school, HT_1)
+
+    def certificates(child):
+        return [
+            a["kind"]
+            for d in decisions(night, child, "welfare")
+            if d["rule"] == "leeds/LE-29"
+            for a in d["actions"]
+        ]
+
+    assert certificates(perfect) == ["certificate_100"]
+    assert certificates(late_once) == ["certificate_100"]
+    assert certificates(ill_once) == []
