@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registers.metrics import SchoolCalendar, consecutive_days
-from registers.models import Contact, Pupil, Role, School
+from registers.models import Contact, Membership, Pupil, Role, School
 from registers.selectors import local_now as school_now
 
 from .. import events
@@ -516,6 +516,12 @@ def procedure_update(
         procedure.preset = preset
     procedure.full_clean()
     school = procedure.school
+    leads = list(leads)
+    staff = set(
+        Membership.objects.filter(school=school, user__in=leads).values_list("user_id", flat=True)
+    )
+    if any(user.pk not in staff for user in leads):
+        raise ValidationError({"leads": ["A safeguarding lead must be a member of staff here."]})
     with transaction.atomic():
         procedure.save()
         procedure.safeguarding_leads.set(leads)
