@@ -8,6 +8,7 @@ from registers import views as register_views
 urlpatterns = [
     path("", register_views.home, name="home"),
     path("accounts/", include("attendance_mis.accounts")),
+    path("family/", include("absences.portal_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

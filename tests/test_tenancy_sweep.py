@@ -73,6 +73,9 @@ OUTSIDE_SCHOOLS = {
     "two_factor_verify": "sign-in required: gives one's own two-factor code",
     "api_tokens": "sign-in required: one's own API tokens",
     "api_token_revoke": "sign-in required: revokes one of one's own tokens (404 for others')",
+    "portal:home": "sign-in required: the account's own children (parental responsibility)",
+    "portal:invitation_open": "public with an emailed single-use token: keeps it in the session",
+    "portal:invitation_accept": "public with the session's invitation token: sets a password",
 }
 # The admin's own sign-in and sign-out pages, public by design.
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
