@@ -60,3 +60,11 @@ def leave_refused_taken_at_school(school_id: int) -> int:
     from .services.leave_decide import leave_refused_taken
 
     return leave_refused_taken(school=School.objects.get(pk=school_id))
+
+
+@shared_task(base=SchoolTask, ignore_result=True)
+def leave_question_email(school_id: int, request_id: int, version: int) -> int:
+    """The decider's question to the parents (outbox work, at least once; claimed)."""
+    from .services.leave_decide import leave_question_email as send
+
+    return send(request_id=request_id, version=version)

@@ -153,6 +153,9 @@ class LeaveRequest(models.Model):
     # The decision letters drafted for it (letters.IssuedLetter ids, one per recipient,
     # every decision's): the portal shows them (`selectors.leave.decision_letters`).
     decision_letter_ids = models.JSONField(default=list, blank=True)
+    # The version whose question ("more information requested") was emailed to the
+    # parents: the email task claims it by a conditional UPDATE, so it goes once.
+    asked_version = models.PositiveIntegerField(default=0)
     # Bumped on every change of status: a decision made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
 

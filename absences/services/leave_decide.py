@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from absences.events import LeaveEvent, leave_changed
@@ -27,9 +29,11 @@ from absences.models.leave import REFUSED_TAKEN_CODE, ROLES_LEAVE_DECIDE
 from absences.selectors.leave import refused_sessions_due
 from letters.kinds import Kind as LetterKind
 from letters.services import letter_draft
+from registers import outbox
 from registers.codes import code_rules
 from registers.events import actor_name
-from registers.models import Mark, Session
+from registers.models import Contact, Mark, Session
+from registers.outbox import Work
 from registers.services.marks import (
     MarkEntry,
     MarksInvalid,
@@ -134,7 +138,53 @@ def leave_ask_information(
             when=now,
             why=message,
         )
+        # The parents are told by email once this commits (they also see it in the portal).
+        outbox.enqueue(
+            school=request.school_id,
+            work=[
+                Work(
+                    "absences.tasks.leave_question_email",
+                    {"request_id": request.pk, "version": request.version},
+                    key=f"leave.question:{request.pk}:{request.version}",
+                )
+            ],
+        )
     return request
+
+
+def leave_question_email(*, request_id: int, version: int) -> int:
+    """Email the decider's question to the pupil's parents with parental responsibility
+    and an email address (the outbox task; DESIGN §2). Claimed by a conditional UPDATE on
+    `asked_version`, so a second delivery sends nothing. Returns the emails sent."""
+    claimed = (
+        LeaveRequest.objects.filter(pk=request_id, status=Status.MORE_INFORMATION, version=version)
+        .exclude(asked_version=version)
+        .update(asked_version=version)
+    )
+    if not claimed:
+        return 0
+    request = LeaveRequest.objects.select_related("school", "pupil").get(pk=request_id)
+    emails = sorted(
+        set(
+            Contact.objects.filter(
+                school_id=request.school_id, pupil_id=request.pupil_id, parental_responsibility=True
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not emails:
+        return 0
+    body = render_to_string(
+        "absences/leave_question_email.txt", {"leave": request, "school": request.school}
+    )
+    send_mail(
+        subject=f"{request.school.name}: a question about your request for leave",
+        message=body,
+        from_email=None,
+        recipient_list=emails,
+    )
+    return len(emails)
 
 
 # ---- Decisions ---------------------------------------------------------------------------
