@@ -2,6 +2,8 @@
 
 from django.urls import path  # noqa: F401
 
+from .views.routes import urlpatterns as pages
+
 app_name = "escalation"
 
-urlpatterns: list = []
+urlpatterns: list = [*pages]

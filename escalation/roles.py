@@ -1,0 +1,25 @@
+"""Who may do what on the escalation pages and API (DESIGN.md §1, §3); views, the API
+and the main menu read these sets.
+
+- Casework (cases, meeting notes, documents, tasks, the evidence pack): the attendance
+  officer, the attendance lead and the headteacher. Meeting notes name family barriers:
+  not the office, teachers or a trust lead.
+- Deciding (the morning queue's approvals and skips, moving or closing a case by hand,
+  recording a notice's progress): the attendance lead and the headteacher, who approve
+  letters too (`letters.models.ROLES_APPROVE`).
+- Legal steps (approving a penalty notice, a notice to improve or alternative action,
+  withdrawing one, referring for prosecution): the headteacher (DESIGN.md §1: "approve
+  penalty-notice referrals"; RULES.md BS-35 "agreed by executive head").
+- The policy (the ladder of rules, the preset): read by casework roles and the school
+  admin, edited by the school's settings roles (attendance lead, headteacher, admin);
+  the simulator is theirs too.
+"""
+
+from registers.models import ROLES_SCHOOL_SETTINGS, Role
+
+ROLES_CASEWORK = frozenset({Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER})
+ROLES_DECIDE = frozenset({Role.ATTENDANCE_LEAD, Role.HEADTEACHER})
+ROLES_LEGAL = frozenset({Role.HEADTEACHER})
+ROLES_POLICY_VIEW = ROLES_CASEWORK | {Role.SCHOOL_ADMIN}
+ROLES_POLICY_EDIT = ROLES_SCHOOL_SETTINGS
+ROLES_SIMULATE = ROLES_POLICY_EDIT

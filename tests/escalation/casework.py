@@ -1,0 +1,82 @@
+"""Data for the casework pages' tests (queue, cases, legal steps, policy, simulator):
+a school on the example calendar with the engine tests' ladder, and a night that really
+ran (`escalation.services.run`), so the pages show what the night makes.
+
+`night_school()` gives a school whose night of Mon 16 Sep 2024 (20 possible sessions)
+put Alex (40% attendance, 12 unauthorised sessions) on attendance stage 1 with a stage 1
+letter drafted, proposed a penalty notice to each of Alex's two parents (legal track),
+and Sam (present throughout) nowhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_scopes import scopes_disabled
+
+from escalation.models import Case, EscalationTask, Proposal, TaskKind
+from registers.models import Role
+from tests.escalation.factories import (
+    OPEN_STAGE_1,
+    PENALTY,
+    child,
+    ladder_school,
+    marks,
+    run,
+)
+from tests.factories import staff
+
+D = dt.date
+NIGHT = D(2024, 9, 16)
+# 6 days (12 sessions) unauthorised of the first 10 school days: 40% attendance.
+ABSENT_DAYS = [D(2024, 9, d) for d in (3, 4, 5, 9, 10, 11)]
+MEETING_TASK = {
+    "id": "TL-30",
+    "track": "welfare",
+    "type": "event",
+    "when": {"point": "nightly"},
+    "once": "year",
+    "tests": [
+        {
+            "metric": {"kind": "attendance_pct", "window": {"kind": "ytd"}},
+            "op": "<=",
+            "value": "90",
+        }
+    ],
+    "actions": [{"type": "task", "kind": "meeting", "role": "attendance_lead", "due_days": 5}],
+}
+LADDER = [OPEN_STAGE_1, PENALTY, MEETING_TASK]
+
+CASEWORK_ROLES = [Role.ATTENDANCE_OFFICER, Role.ATTENDANCE_LEAD, Role.HEADTEACHER]
+NOT_CASEWORK = [Role.TEACHER, Role.OFFICE, Role.SCHOOL_ADMIN, Role.TRUST_LEAD]
+
+
+@scopes_disabled()
+def night_school(**kwargs):
+    """(school, alex, sam) after the night of 16 Sep 2024 (see the module's docstring)."""
+    school = ladder_school(LADDER, **kwargs)
+    alex = child(school, name="Alex", parents=2)
+    sam = child(school, name="Sam")
+    marks(alex, NIGHT, {day: "O" for day in ABSENT_DAYS})
+    marks(sam, NIGHT)
+    run(school, NIGHT)
+    return school, alex, sam
+
+
+@scopes_disabled()
+def case_of(pupil, track="attendance") -> Case:
+    return Case.objects.get(pupil=pupil, track=track, closed_on__isnull=True)
+
+
+@scopes_disabled()
+def proposals_of(pupil, kind="penalty_notice") -> list[Proposal]:
+    return list(Proposal.objects.filter(pupil=pupil, kind=kind).order_by("pk"))
+
+
+@scopes_disabled()
+def meeting_task(pupil) -> EscalationTask:
+    return EscalationTask.objects.get(pupil=pupil, kind=TaskKind.MEETING)
+
+
+def person(school, role):
+    return staff(school, role)
