@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import export_views
+from . import export_views, governors
 from .views import dashboard, groups, pupil, today, trust
 
 app_name = "reporting"
@@ -25,3 +25,6 @@ urlpatterns += [
         name="export_download",
     ),
 ]
+
+# The governors' termly report (reporting/governors.py).
+urlpatterns += [path("governors/", governors.governors_report, name="governors")]

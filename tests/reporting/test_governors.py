@@ -1,0 +1,78 @@
+"""The governors' termly report: the dashboard's figures as one PDF, naming no pupil."""
+
+import datetime as dt
+import io
+
+import pytest
+from django_scopes import scopes_disabled
+from pypdf import PdfReader
+
+from registers.models import AccessEvent, Role
+from tests.factories import PupilFactory, mark_days, school_calendar, staff
+
+D = dt.date
+
+
+@pytest.fixture
+def calendar_school(school):
+    school_calendar(school)
+    return school
+
+
+def pdf_text(response) -> str:
+    reader = PdfReader(io.BytesIO(response.content))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def url(school):
+    return f"/{school.slug}/reports/governors/"
+
+
+def range_query(start, end):
+    return {"period": "range", "from": start.isoformat(), "to": end.isoformat()}
+
+
+def test_the_governors_report_is_a_pdf_of_the_periods_figures_naming_no_pupil(
+    calendar_school, client
+):
+    school = calendar_school
+    week = [D(2024, 9, 9) + dt.timedelta(days=i) for i in range(5)]
+    # Six girls in Year 4 present all week; Zebedee (the only boy) off ill two days.
+    for i in range(6):
+        girl = PupilFactory(school=school, gender="F", year_group="4", legal_forename=f"Girl{i}")
+        mark_days(girl, dict.fromkeys(week, "/"))
+    boy = PupilFactory(school=school, gender="M", year_group="4", legal_forename="Zebedee")
+    mark_days(boy, {**dict.fromkeys(week, "/"), week[0]: "I", week[1]: "I"})
+    client.force_login(staff(school, Role.HEADTEACHER))
+
+    response = client.get(url(school), range_query(week[0], week[-1]))
+
+    text = pdf_text(response)
+    assert response["Content-Type"] == "application/pdf"
+    # 70 possible sessions, 4 missed: 66 / 70 = 94.29%.
+    assert "94.29% attendance" in text
+    assert "5.71% authorised absence" in text
+    # One boy: his group's figures are not shown, so they cannot point at him.
+    assert "fewer than 5 pupils: not shown" in text
+    assert "Zebedee" not in text and "Girl0" not in text
+    with scopes_disabled():
+        assert AccessEvent.objects.filter(
+            school=school, kind=AccessEvent.Kind.EXPORT_DOWNLOADED
+        ).exists()
+
+
+def test_the_governors_report_page_offers_the_period_before_any_pdf(calendar_school, client):
+    client.force_login(staff(calendar_school, Role.ATTENDANCE_LEAD))
+
+    response = client.get(url(calendar_school))
+
+    assert response.status_code == 200
+    assert "Download the PDF" in response.content.decode()
+
+
+def test_the_governors_report_is_for_leads_not_class_teachers(calendar_school, client):
+    client.force_login(staff(calendar_school, Role.TEACHER))
+
+    response = client.get(url(calendar_school), range_query(D(2024, 9, 9), D(2024, 9, 13)))
+
+    assert response.status_code == 403
