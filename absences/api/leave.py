@@ -14,7 +14,8 @@ bad input is a 400 with field messages and nothing changed.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -94,6 +95,28 @@ class DecisionIn(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
 
 
+class CheckOut(serializers.Serializer):
+    rule = serializers.CharField()
+    passed = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class AssessOut(serializers.Serializer):
+    """DESIGN §9 `leave_assess`."""
+
+    sessions = serializers.IntegerField()
+    attendance_pct_now = serializers.FloatField(allow_null=True)
+    attendance_pct_if_granted = serializers.FloatField(allow_null=True)
+    checks = CheckOut(many=True)
+
+
+class LeaveRequestWithAssessment(LeaveRequestOut):
+    assessment = AssessOut(read_only=True)
+
+    class Meta(LeaveRequestOut.Meta):
+        fields = [*LeaveRequestOut.Meta.fields, "assessment"]
+
+
 class AssessIn(serializers.Serializer):
     upn = serializers.CharField(max_length=13)
     first_day = serializers.DateField(source="from")
@@ -122,7 +145,10 @@ class _Leave(APIView):
 class LeaveRequestList(_Leave):
     write_roles = ROLES_LEAVE_ENTER
 
-    @extend_schema(responses=LeaveRequestOut(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=LeaveRequest.Status.values)],
+        responses=LeaveRequestOut(many=True),
+    )
     def get(self, request, school_slug):
         rows = LeaveRequest.objects.filter(school=request.school).select_related("pupil")
         status = request.query_params.get("status")
@@ -158,6 +184,7 @@ class LeaveRequestList(_Leave):
 
 @extend_schema(tags=["leave"], summary="One leave request, with the school's assessment")
 class LeaveRequestDetail(_Leave):
+    @extend_schema(responses=LeaveRequestWithAssessment)
     def get(self, request, school_slug, request_id):
         leave = self._request(request_id)
         body = LeaveRequestOut(leave).data
@@ -165,10 +192,11 @@ class LeaveRequestDetail(_Leave):
         return Response(body)
 
 
-@extend_schema(tags=["leave"], summary="Decide a leave request", request=DecisionIn)
+@extend_schema(tags=["leave"], summary="Decide a leave request")
 class LeaveDecision(_Leave):
     write_roles = ROLES_LEAVE_DECIDE
 
+    @extend_schema(request=DecisionIn, responses=LeaveRequestOut)
     def post(self, request, school_slug, request_id):
         leave = self._request(request_id)
         data = DecisionIn(data=request.data)
@@ -207,6 +235,18 @@ def _json(result: dict) -> dict:
 
 @extend_schema(tags=["leave"], summary="Assess a leave request (DESIGN §9 leave_assess)")
 class LeaveAssess(_Leave):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("upn", str, required=True),
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("from_session", str, enum=["AM", "PM"]),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to_session", str, enum=["AM", "PM"]),
+            OpenApiParameter("requested_on", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("ground", str, enum=list(GROUNDS), required=True),
+        ],
+        responses=AssessOut,
+    )
     def get(self, request, school_slug):
         raw = {k: request.query_params.get(k) for k in request.query_params}
         data = AssessIn(data={**raw, "first_day": raw.get("from"), "last_day": raw.get("to")})

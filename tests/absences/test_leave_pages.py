@@ -247,3 +247,91 @@ def test_leave_assess_prints_the_contract(school, pupil):
         "authorised_over_10pct": True,
         "holiday": False,
     }
+
+
+# ---- Role checks and query counts ------------------------------------------------------------
+
+
+def test_a_teacher_cannot_open_a_request(client, school, pupil, parent):
+    request = ask(school, pupil, parent)
+    client.force_login(staff(school, Role.TEACHER))
+    assert client.get(detail_url(school, request)).status_code == 403
+
+
+def test_the_checks_page_is_for_the_school_s_settings_roles(client, school, pupil):
+    url = reverse("absences:leave_checks", kwargs={"school_slug": school.slug})
+    client.force_login(staff(school, Role.OFFICE))
+    assert client.get(url).status_code == 403
+    client.force_login(staff(school, Role.ATTENDANCE_LEAD))
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "notice_period": "on",
+            "notice_days": "21",
+            "retrospective": "on",
+            "holiday": "on",
+            "authorised_limit_pct": "10",
+        },
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert school.leave_checks.notice_days == 21
+        assert school.leave_checks.unauthorised_on_record is False
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_queue_costs_the_same_queries_for_two_requests_or_six(client, school, group, head):
+    url = reverse("absences:leave_queue", kwargs={"school_slug": school.slug})
+    school_calendar(school)
+    client.force_login(head)
+
+    def add_requests(n):
+        for _ in range(n):
+            pupil = PupilFactory(school=school, registration_group=group)
+            user = UserFactory()
+            ContactFactory(pupil=pupil, user=user)
+            ask(school, pupil, user)
+
+    add_requests(2)
+    few = _queries(client, url)
+    add_requests(4)
+    assert _queries(client, url) == few
+
+
+def test_a_request_page_costs_a_fixed_number_of_queries_whatever_its_length(
+    client, school, group, head
+):
+    from absences.leave_presets import leave_checks_for
+
+    school_calendar(school)
+    with school_scope(school):
+        leave_checks_for(school)  # made on first read: not part of the page's cost
+    client.force_login(head)
+    counts = []
+    for days in (1, 8):
+        pupil = PupilFactory(school=school, registration_group=group)
+        user = UserFactory()
+        ContactFactory(pupil=pupil, user=user)
+        with school_scope(school):
+            request = leave_request_submit(
+                school=school,
+                pupil=pupil,
+                user=user,
+                first_day=MON + dt.timedelta(days=28),
+                first_period="AM",
+                last_day=MON + dt.timedelta(days=28 + days),
+                last_period="PM",
+                ground="C",
+                reason="A wedding abroad.",
+            )
+        counts.append(_queries(client, detail_url(school, request)))
+    assert counts[0] == counts[1]
