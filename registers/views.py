@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from . import forms, selectors, services
 from .models import (
@@ -27,22 +27,33 @@ from .validation import date_problem
 
 @login_required
 def home(request):
-    """Where everyone lands: staff go to their school (or choose one); a parent is told
-    their children's pages are coming and how to reach the school; a superuser with no
-    school gets the way to the admin."""
+    """Where everyone lands: staff go to their school (or choose one); a parent goes to
+    the parent portal (their children); a superuser with no school gets the way to the
+    admin."""
     schools = list(staff_schools(request.user).order_by("name"))
     if len(schools) == 1:
         return redirect("registers:school_home", school_slug=schools[0].slug)
-    return render(
-        request,
-        "registers/home.html",
-        {"schools": schools, "children_at": [] if schools else parent_schools(request.user)},
-    )
+    children_at = [] if schools else parent_schools(request.user)
+    if children_at and (portal := _parent_portal()):
+        return portal
+    return render(request, "registers/home.html", {"schools": schools, "children_at": children_at})
+
+
+def _parent_portal():
+    """Parents land on the parent portal (absences, named by URL: the core imports no
+    other app); None without it (the page then lists their children's schools)."""
+    try:
+        return redirect("portal:home")
+    except NoReverseMatch:
+        return None
 
 
 @open_to_members
 def school_home(request, school_slug):
-    """A landing page: the pages the person's roles open (the menu), as cards."""
+    """A landing page: the pages the person's roles open (the menu), as cards. A parent
+    (no role here) goes to the parent portal."""
+    if request.is_parent and not request.roles and (portal := _parent_portal()):
+        return portal
     return render(
         request,
         "registers/school_home.html",

@@ -59,9 +59,7 @@ def test_the_server_error_page_needs_no_database_or_request_context():
     assert 'href="/"' in page
 
 
-def test_a_parent_signing_in_is_told_their_childrens_pages_are_coming_and_how_to_reach_the_school(
-    client, db
-):
+def test_a_parent_signing_in_lands_on_their_children_and_how_to_reach_the_school(client, db):
     school = SchoolFactory(
         name="Oak Lane Primary", phone="01632 960000", email="office@oak.example"
     )
@@ -69,23 +67,26 @@ def test_a_parent_signing_in_is_told_their_childrens_pages_are_coming_and_how_to
     ContactFactory(pupil=PupilFactory(school=school, legal_forename="Amara"), user=parent)
     client.force_login(parent)
 
-    page = client.get(reverse("home")).content.decode()
+    response = client.get(reverse("home"), follow=True)
+    page = response.content.decode()
 
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
     assert "no role at any school" not in page
-    assert "Pages for parents and carers are coming soon" in page
+    assert "Your children" in page
     assert "Oak Lane Primary" in page and "Amara" in page
     assert 'href="tel:01632 960000"' in page and "office@oak.example" in page
 
 
-def test_a_parent_opening_their_childs_school_sees_how_to_contact_it(client, db):
+def test_a_parent_opening_their_childs_school_lands_on_the_parent_portal(client, db):
     school = SchoolFactory(phone="01632 960111")
     parent = get_user_model().objects.create_user("david")
     ContactFactory(pupil=PupilFactory(school=school), user=parent)
     client.force_login(parent)
 
-    page = client.get(reverse("registers:school_home", args=[school.slug])).content.decode()
+    url = reverse("registers:school_home", args=[school.slug])
+    page = client.get(url, follow=True).content.decode()
 
-    assert "Pages for parents and carers are coming soon" in page
+    assert "Your children" in page
     assert "01632 960111" in page
 
 
