@@ -15,8 +15,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registers.models import Contact, School, tenant_manager
+from registers.models import Contact, Role, School, tenant_manager
 from registers.models.crossing import refuse_other_schools
+
+# Who invites parents to the portal: the office and the school's administrators.
+ROLES_PORTAL_INVITE = frozenset({Role.OFFICE, Role.SCHOOL_ADMIN, Role.HEADTEACHER})
 
 # How long an invitation link works (days). The Parent portal's invitations are a
 # one-off act; a parent who misses it is simply invited again.
@@ -89,6 +92,9 @@ class InvitedContact(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["school", "contact"])]
+
+    def __str__(self):
+        return f"Invitation {self.invitation_id} for contact {self.contact_id}"
 
     def clean(self):
         refuse_other_schools(self, ["invitation", "contact"])

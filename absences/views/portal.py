@@ -29,15 +29,15 @@ from django.utils import timezone
 
 from registers.access import access_record
 from registers.events import acting_role
-from registers.models import AccessEvent, Contact, RegistrationGroup, Role
+from registers.models import AccessEvent, Contact, RegistrationGroup
 from registers.permissions import open_to_members, roles_required
 from registers.selectors import local_today
 
+from ..models.portal import ROLES_PORTAL_INVITE
 from ..selectors import portal as selectors
 from ..services import portal as services
 
-# Who invites parents: the office and the school's administrators.
-ROLES_INVITE = frozenset({Role.OFFICE, Role.SCHOOL_ADMIN, Role.HEADTEACHER})
+ROLES_INVITE = ROLES_PORTAL_INVITE
 
 SESSION_TOKEN = "portal_invitation"
 
