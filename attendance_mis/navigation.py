@@ -3,6 +3,10 @@ a link that answers 403. Lives at project level because it names every app's pag
 
 from django.urls import reverse
 
+from absences.models.portal import ROLES_PORTAL_INVITE
+from absences.selectors.contacts import ROLES_CONTACTS
+from escalation.roles import ROLES_CASEWORK as ROLES_ESCALATION
+from escalation.roles import ROLES_POLICY_VIEW
 from letters.models import ROLES_VIEW as ROLES_LETTERS
 from registers.models import (
     ROLES_ALL_STAFF,
@@ -11,6 +15,10 @@ from registers.models import (
     ROLES_SCHOOL_SETTINGS,
 )
 from reporting.returns import ROLES_RETURNS
+from reporting.roles import ROLES_DASHBOARD, ROLES_GROUPS, ROLES_TODAY, ROLES_TRUST
+
+# Those who may read the escalation policy but not the queue (the school admin).
+ROLES_ESCALATION_POLICY_ONLY = ROLES_POLICY_VIEW - ROLES_ESCALATION
 
 # (label, URL name, who may open it, what it is for: shown on the school's home page)
 MENU = [
@@ -33,6 +41,12 @@ MENU = [
         "Log a parent's call or message; accept or withdraw parents' reports",
     ),
     (
+        "Leave requests",
+        "absences:leave_queue",
+        ROLES_REGISTER_ANY_GROUP,  # = absences.models.leave.ROLES_LEAVE_VIEW
+        "Parents' requests for leave of absence: decide, ask for more, follow up",
+    ),
+    (
         "Letters",
         "letters:index",
         ROLES_LETTERS,
@@ -51,6 +65,30 @@ MENU = [
         "Census and local authority returns, the daily extract, whole-school tables",
     ),
     (
+        "First-day calling",
+        "absences:calling",
+        ROLES_CONTACTS,
+        "Pupils absent without explanation today, vulnerable first: call, record, escalate",
+    ),
+    (
+        "Unresolved N codes",
+        "absences:ncodes",
+        ROLES_CONTACTS,
+        "N marks still to explain, with their 5-school-day deadlines; overdue flagged",
+    ),
+    (
+        "Absence procedure",
+        "absences:procedure",
+        ROLES_SCHOOL_SETTINGS,
+        "First-day calling times, the safeguarding lead, welfare triggers, N to O",
+    ),
+    (
+        "Parent portal",
+        "absences:portal_invitations",
+        ROLES_PORTAL_INVITE,
+        "Invite parents with parental responsibility to see and report their children's absence",
+    ),
+    (
         "Access log",
         "access_log",
         ROLES_SCHOOL_ADMIN,
@@ -61,6 +99,43 @@ MENU = [
         "staff_sign_in",
         ROLES_SCHOOL_ADMIN,
         "Who has set up two-factor sign-in; reset a lost phone, revoke API tokens",
+    ),
+    # Reporting (reporting/roles.py).
+    (
+        "Today",
+        "reporting:today",
+        ROLES_TODAY,
+        "This session: registers still to take, who is in, late, absent, unexplained",
+    ),
+    (
+        "Attendance figures",
+        "reporting:dashboard",
+        ROLES_DASHBOARD,
+        "The school's attendance for any period: breakdowns, patterns, pupils to look at",
+    ),
+    (
+        "Groups' attendance",
+        "reporting:groups",
+        ROLES_GROUPS,
+        "Your groups' week and term, and the best group of the week",
+    ),
+    (
+        "Trust schools",
+        "reporting:trust",
+        ROLES_TRUST,
+        "The trust's schools side by side, with the same figures and breakdowns",
+    ),
+    (
+        "Escalation",
+        "escalation:queue",
+        ROLES_ESCALATION,
+        "The morning queue (letters, meetings, legal steps), cases, notices, the policy",
+    ),
+    (
+        "Escalation policy",
+        "escalation:policy",
+        ROLES_ESCALATION_POLICY_ONLY,
+        "The school's ladder of escalation rules, chosen from a preset and edited here",
     ),
 ]
 

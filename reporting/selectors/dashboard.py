@@ -17,8 +17,8 @@ from django.db.models import Count, Q
 
 from registers import metrics, stats
 from registers.codes import code_rules
+from registers.models import Mark, Pupil, School, Session
 from registers.models import Period as SessionPeriod
-from registers.models import Pupil, School, Session
 from registers.schooldays import week_start
 
 from ..models import ComparisonFigure
@@ -126,18 +126,35 @@ def comparisons_for(*, school: School, day: date) -> list[ComparisonFigure]:
     ]
 
 
-def session_codes(*, school: School, start: date, end: date):
-    """[(date, period, code, sessions)] over the school's marks on roll. Two queries."""
+def session_codes(*, school: School, start: date, end: date, roll=None):
+    """[(date, period, code, sessions)] over the school's marks on roll (as
+    `stats.marks_on_roll`). Pupils on roll throughout the range need no look at their
+    roll dates (the join is most of the cost): only those who joined or left in it are
+    checked, as `registers.metrics.tally` does. Three or four queries."""
+    span = metrics.Bounds(start, end)
     periods = dict(
         Session.objects.filter(school=school, date__range=(start, end)).values_list("pk", "period")
     )
-    rows = (
-        stats.marks_on_roll(school=school, start=start, end=end)
-        .order_by()
-        .values_list("date", "session_id", "code_id")
-        .annotate(n=Count("*"))
+    roll = roll if roll is not None else metrics.roll(school=school, bounds=span)
+    partly = [p.pupil_id for p in roll if not p.covers(span)]
+    outside = list(
+        Pupil.objects.filter(school=school)
+        .exclude(Q(on_roll_from__lte=start) & (Q(on_roll_to__isnull=True) | Q(on_roll_to__gte=end)))
+        .values_list("pk", flat=True)
     )
-    return [(day, periods.get(sid, ""), code, n) for day, sid, code, n in metrics._fetch(rows)]
+    marks = Mark.objects.filter(school=school, date__range=(start, end))
+    queries = [marks.exclude(pupil_id__in=outside) if outside else marks]
+    if partly:
+        queries.append(stats.marks_on_roll(school=school, start=start, end=end, pupils=partly))
+    found: dict[tuple, int] = {}
+    for query in queries:
+        grouped = (
+            query.order_by().values_list("date", "session_id", "code_id").annotate(n=Count("*"))
+        )
+        for day, sid, code, n in metrics._fetch(grouped):
+            key = (day, periods.get(sid, ""), code)
+            found[key] = found.get(key, 0) + n
+    return [(*key, n) for key, n in found.items()]
 
 
 def patterns(rows) -> tuple[list[list[Cell]], list[Cell], list[tuple[str, dict]], list[Cell]]:
@@ -185,21 +202,12 @@ def _line(pid, info, s: stats.Summary | None, detail="") -> PupilLine:
     )
 
 
-def _trend_lists(*, school, start, end, calendar, info):
-    """(improving, declining) lines: last TREND_WEEKS school weeks against the period's
-    weeks before them, each side with possible sessions."""
-    recent = metrics.LastSchoolWeeks(TREND_WEEKS).bounds(calendar, end)
-    if recent is None or recent.start <= start:
-        return [], []
-    bounds = {"recent": recent, "before": metrics.Bounds(start, recent.start - timedelta(days=1))}
-    span = metrics.Bounds(start, end)
-    counted = metrics.tally(
-        school=school,
-        bounds=bounds,
-        on_roll=metrics.roll(school=school, bounds=span),
-        every_pupil=True,
-    )
+def _trend_lists(*, counted: metrics.Tally, info):
+    """(improving, declining) lines: the last TREND_WEEKS school weeks ("recent") against
+    the period's weeks before them ("before"), each side with possible sessions."""
     improving, declining = [], []
+    if "recent" not in counted.index:
+        return [], []
     for pid in counted.pupil_ids:
         now, then = counted.summary(pid, "recent"), counted.summary(pid, "before")
         if not (now.possible and then.possible) or pid not in info:
@@ -217,25 +225,19 @@ def _trend_lists(*, school, start, end, calendar, info):
     return [line for _, line in improving], [line for _, line in declining]
 
 
-def _missing_counts(*, school, roll, calendar, start, end) -> dict[int, int]:
+def _missing_counts(*, roll, counted: metrics.Tally, window: str, calendar) -> dict[int, int]:
     """Past sessions while on roll with no mark, per pupil (DESIGN.md §6: counted nowhere,
-    listed as missing): the calendar's sessions while on roll less the pupil's marks on
-    roll (any code). One query."""
-    marked_by_pupil = dict(
-        stats.marks_on_roll(school=school, start=start, end=end)
-        .order_by()
-        .values_list("pupil_id")
-        .annotate(n=Count("*"))
-        .values_list("pupil_id", "n")
-    )
+    listed as missing): the calendar's sessions in the window while on roll less the
+    pupil's marks on roll there (any code). No query (the tally has the marks)."""
+    bounds = counted.bounds[window]
     missing = {}
     for p in roll:
-        first = max(start, p.on_roll_from)
-        last = min(end, p.on_roll_to) if p.on_roll_to else end
+        first = max(bounds.start, p.on_roll_from)
+        last = min(bounds.end, p.on_roll_to) if p.on_roll_to else bounds.end
         if first > last:
             continue
         sessions = calendar.sessions(metrics.Bounds(first, last))
-        marked = marked_by_pupil.get(p.pupil_id, 0)
+        marked = sum(counted.codes(p.pupil_id, window).values())
         if sessions > marked:
             missing[p.pupil_id] = sessions - marked
     return missing
@@ -245,8 +247,20 @@ def dashboard(*, school: School, start: date, end: date, today: date) -> Dashboa
     """Every figure of the school dashboard for the period (sessions up to `end`; marks
     missing only for days before `today`)."""
     calendar = metrics.SchoolCalendar(school)
-    roll = metrics.roll(school=school, bounds=metrics.Bounds(start, end))
-    summaries = stats.summarise(school=school, start=start, end=end)
+    span = metrics.Bounds(start, end)
+    roll = metrics.roll(school=school, bounds=span)
+    # One count for the period, the trend's two sides and the days before today (for
+    # missing marks): `stats.summarise` is this tally with the period alone.
+    windows = {"range": span}
+    recent = metrics.LastSchoolWeeks(TREND_WEEKS).bounds(calendar, end)
+    if recent is not None and recent.start > start:
+        windows["recent"] = recent
+        windows["before"] = metrics.Bounds(start, recent.start - timedelta(days=1))
+    before_today = min(end, today - timedelta(days=1))
+    if start <= before_today < end:
+        windows["past"] = metrics.Bounds(start, before_today)
+    counted = metrics.tally(school=school, bounds=windows, on_roll=roll, every_pupil=True)
+    summaries = {pid: counted.summary(pid, "range") for pid in counted.pupil_ids}
     whole = totals(summaries.values())
     ids = {p.pupil_id for p in roll} | set(summaries)
     info = {
@@ -263,7 +277,9 @@ def dashboard(*, school: School, start: date, end: date, today: date) -> Dashboa
         )
         for by in FIELDS
     }  # fmt: skip
-    grid, weeks, by_month, worst = patterns(session_codes(school=school, start=start, end=end))
+    grid, weeks, by_month, worst = patterns(
+        session_codes(school=school, start=start, end=end, roll=roll)
+    )
     absence_codes = [
         c for c, r in code_rules().items() if (r.authorised or r.unauthorised)
         and any(c in m for _, m in by_month)
@@ -285,14 +301,12 @@ def dashboard(*, school: School, start: date, end: date, today: date) -> Dashboa
     for key in ("persistent", "severe", "at_risk"):
         lists[key].sort(key=lambda line: (line.attendance_pct, line.name))
     lists["unresolved_n"].sort(key=lambda line: line.name)
-    lists["improving"], lists["declining"] = _trend_lists(
-        school=school, start=start, end=end, calendar=calendar, info=info
-    )
-    before_today = min(end, today - timedelta(days=1))
+    lists["improving"], lists["declining"] = _trend_lists(counted=counted, info=info)
     if before_today >= start:
         missing = _missing_counts(
-            school=school, roll=roll, calendar=calendar, start=start, end=before_today
-        )
+            roll=roll, counted=counted, window="past" if before_today < end else "range",
+            calendar=calendar,
+        )  # fmt: skip
         lists["missing_marks"] = sorted(
             (
                 _line(pid, info[pid], summaries.get(pid), f"{n} session{'s' * (n != 1)}")

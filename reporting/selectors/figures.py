@@ -16,8 +16,10 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db.models import Q
+
 from registers import stats
-from registers.models import Pupil, RegistrationGroup, YearGroup
+from registers.models import GroupMembership, Pupil, RegistrationGroup, YearGroup
 from registers.stats_groups import summarise_by_group
 
 # The fields of DESIGN.md §9 `attendance_breakdown --by`, in the order pages show them.
@@ -239,6 +241,40 @@ def pupil_fields(*, school, pupil_ids: Iterable[int]) -> dict[int, dict]:
     }
 
 
+def summaries_by_group(
+    *, school, start: date, end: date, summaries: Mapping[int, stats.Summary]
+) -> dict[int | None, dict[int, stats.Summary]]:
+    """`registers.stats_groups.summarise_by_group` over the range, for the school's
+    pupils with these summaries (every pupil counted over the range), without asking the
+    database for the group of each mark: a pupil in one group throughout the range has
+    all their sessions there (their summary as it is); only the others (moved, or in no
+    group for part of it) are counted mark by mark, by `summarise_by_group`. Two queries
+    (one when nobody moved)."""
+    spells: dict[int, list[tuple]] = {}
+    rows = (
+        GroupMembership.objects.filter(school=school, starts__lte=end)
+        .filter(Q(ends__isnull=True) | Q(ends__gte=start))
+        .values_list("pupil_id", "group_id", "starts", "ends")
+    )
+    for pupil_id, group_id, starts, ends in rows:
+        spells.setdefault(pupil_id, []).append((group_id, starts, ends))
+    groups: dict[int | None, dict[int, stats.Summary]] = {}
+    movers = []
+    for pid, s in summaries.items():
+        found = spells.get(pid, [])
+        whole = len(found) == 1 and found[0][1] <= start and (found[0][2] or end) >= end
+        if whole:
+            groups.setdefault(found[0][0], {})[pid] = s
+        else:
+            movers.append(pid)
+    if movers:
+        for group_id, by_pupil in summarise_by_group(
+            school=school, start=start, end=end, pupils=movers
+        ).items():
+            groups.setdefault(group_id, {}).update(by_pupil)
+    return groups
+
+
 def breakdown(
     *,
     school,
@@ -262,7 +298,7 @@ def breakdown(
     groups: dict[str | None, Totals] = {}
     labels: dict[str | None, str] = {}
     if by == "registration_group":
-        by_group = summarise_by_group(school=school, start=start, end=end)
+        by_group = summaries_by_group(school=school, start=start, end=end, summaries=summaries)
         names = dict(
             RegistrationGroup.objects.filter(
                 school=school, pk__in=[g for g in by_group if g]

@@ -131,7 +131,7 @@ def test_the_dashboard_costs_the_same_queries_for_more_pupils(
         client.get(address)
 
 
-DASHBOARD_QUERIES = 16
+DASHBOARD_QUERIES = 17
 
 
 # ---- The pupil page ---------------------------------------------------------------------------
