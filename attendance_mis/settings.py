@@ -260,6 +260,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PeriodEnum": "registers.models.tenants.Period",
         "PeriodCodeEnum": ["AM", "PM"],
+        # Escalation (casework API): one name per choice set shared by several fields.
+        "EscalationStageEnum": "escalation.models.cases.Stage",
+        "EscalationProposalStatusEnum": "escalation.models.queue.ProposalStatus",
+        "PenaltyNoticeStatusEnum": "escalation.models.legal.NoticeStatus",
     },
 }
 

@@ -23,3 +23,18 @@ ROLES_LEGAL = frozenset({Role.HEADTEACHER})
 ROLES_POLICY_VIEW = ROLES_CASEWORK | {Role.SCHOOL_ADMIN}
 ROLES_POLICY_EDIT = ROLES_SCHOOL_SETTINGS
 ROLES_SIMULATE = ROLES_POLICY_EDIT
+
+
+# Proposals that are legal steps (the headteacher's); reports are the lead's too.
+LEGAL_PROPOSALS = ("penalty_notice", "notice_to_improve", "alternative_action")
+
+
+def may_decide(roles, proposal) -> bool:
+    """May someone with these roles approve or skip this proposal? Legal steps are the
+    headteacher's; a proposal naming its approver (the rule's `approver`) is theirs or
+    the headteacher's; anything else the attendance lead's or headteacher's."""
+    if proposal.kind in LEGAL_PROPOSALS:
+        return bool(roles & ROLES_LEGAL)
+    if proposal.approver and proposal.approver not in roles and not roles & ROLES_LEGAL:
+        return False
+    return bool(roles & ROLES_DECIDE)

@@ -34,6 +34,7 @@ from registers.models import AccessEvent, Pupil, Role
 from registers.tokens import token_create
 from reporting.export_jobs import ExportJob
 from tests.absences.factories import AbsenceReportFactory
+from tests.escalation.casework import sweep_objects
 from tests.factories import (
     ContactFactory,
     PupilFactory,
@@ -96,6 +97,12 @@ ID_PARAMS = {
     "report_id",
     "request_id",
     "evidence_id",
+    # Escalation casework (cases, proposals, penalty notices, notices to improve, documents).
+    "case_id",
+    "proposal_id",
+    "notice_id",
+    "nti_id",
+    "attachment_id",
 }
 
 
@@ -122,8 +129,17 @@ FILL = {
     # A member of staff of the owning school (two-factor reset), and their API token.
     "user_id": lambda t: t.owner["head"].pk,
     "token_id": lambda t: t.owner["token"].pk,
-    # A welfare task (absences): any id of the other school's is refused (404).
-    "task_id": lambda t: t.owner["pupil"].pk,
+    # A welfare task (absences) or an escalation task: an escalation task of the other
+    # school (for the absences routes any id of the other school's is refused, 404).
+    "task_id": lambda t: t.owner["esc_task"].pk,
+    # Escalation casework: the other school's own objects (tests/escalation/casework.py).
+    "case_id": lambda t: t.owner["case"].pk,
+    "proposal_id": lambda t: t.owner["proposal"].pk,
+    "notice_id": lambda t: t.owner["notice"].pk,
+    "nti_id": lambda t: t.owner["nti"].pk,
+    "attachment_id": lambda t: t.owner["attachment"].pk,
+    # A rule of a school's escalation policy (its RULES.md id, not a row).
+    "rule_id": lambda t: "BS-28",
     "export_id": lambda t: t.owner["export"].pk,
     # An absence report (the office page and the API accept / withdraw it).
     "report_id": lambda t: t.owner["report"].pk,
@@ -170,6 +186,7 @@ def objects_of(school):
         "token": token_create(user=head, name="MIS sync", days=30)[0],
         "export": export_job(school, head),
         "report": AbsenceReportFactory(pupil=pupil, status="pending"),
+        **sweep_objects(school, pupil, head),
     }
 
 
@@ -242,6 +259,7 @@ def api_operations():
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_STORAGE_ROOT = str(tmp_path / "private")
     first, other = SchoolFactory(), SchoolFactory()
     assert first.trust_id != other.trust_id
     mine, theirs = objects_of(first), objects_of(other)
@@ -328,7 +346,7 @@ def every_row():
     The access log's sign-ins are left out: the actors sign in, and that is logged."""
     return {
         model._meta.label: sorted(map(repr, rows(model)))
-        for label in ("registers", "letters")
+        for label in ("registers", "letters", "escalation")
         for model in apps.get_app_config(label).get_models()
     }
 

@@ -21,27 +21,11 @@ from registers.selectors import local_today
 
 from ..forms import BookMeetingForm, NoticeIssueForm, ProposalSkipForm, TaskFinishForm
 from ..models import EscalationTask, Proposal, ProposalKind, TaskStatus
-from ..roles import ROLES_CASEWORK, ROLES_DECIDE, ROLES_LEGAL
+from ..roles import ROLES_CASEWORK, ROLES_DECIDE, may_decide
 from ..selectors.queue import queue as queue_of
 from ..services import cases as services
 from ..services import legal_steps
 from ._common import errors_to_form, messages_of, page, role_for
-
-LEGAL_KINDS = (
-    ProposalKind.PENALTY_NOTICE,
-    ProposalKind.NOTICE_TO_IMPROVE,
-    ProposalKind.ALTERNATIVE_ACTION,
-)
-
-
-def may_decide(roles, proposal: Proposal) -> bool:
-    """Legal steps are the headteacher's; reports the lead's or the headteacher's; a
-    proposal naming its approver (a rule's `approver`) is theirs or the headteacher's."""
-    if proposal.kind in LEGAL_KINDS:
-        return bool(roles & ROLES_LEGAL)
-    if proposal.approver and proposal.approver not in roles and not roles & ROLES_LEGAL:
-        return False
-    return bool(roles & ROLES_DECIDE)
 
 
 def _back(request):

@@ -80,3 +80,67 @@ def meeting_task(pupil) -> EscalationTask:
 
 def person(school, role):
     return staff(school, role)
+
+
+@scopes_disabled()
+def sweep_objects(school, pupil, head) -> dict:
+    """One of each escalation object of a school, for the tenancy sweep
+    (tests/test_tenancy_sweep.py): an open case with a stage entry, a task, a proposed
+    penalty notice with its proposal, a proposed notice to improve, a document."""
+    from django.core.files.base import ContentFile
+
+    from escalation.models import (
+        Attachment,
+        NoticeToImprove,
+        PenaltyNotice,
+        StageEntry,
+    )
+
+    case = Case.objects.create(
+        school=school,
+        pupil=pupil,
+        track="legal",
+        stage="penalty_notice",
+        stage_since=NIGHT,
+        opened_on=NIGHT,
+    )
+    StageEntry.objects.create(
+        school=school, case=case, on=NIGHT, from_stage="none", to_stage="penalty_notice"
+    )
+    task = EscalationTask.objects.create(
+        school=school,
+        pupil=pupil,
+        case=case,
+        kind=TaskKind.MEETING,
+        title="Book a meeting",
+        created_on=NIGHT,
+        letter_kind="meeting_invitation",
+    )
+    proposal = Proposal.objects.create(
+        school=school, pupil=pupil, case=case, kind="penalty_notice", proposed_on=NIGHT
+    )
+    notice = PenaltyNotice.objects.create(
+        school=school,
+        pupil=pupil,
+        parent_priority=1,
+        case=case,
+        proposal=proposal,
+        notice_number=1,
+        amount_gbp=80,
+        issuer="school",
+        proposed_on=NIGHT,
+    )
+    nti = NoticeToImprove.objects.create(school=school, pupil=pupil, case=case, proposed_on=NIGHT)
+    attachment = Attachment(
+        school=school, pupil=pupil, case=case, title="GP letter", uploaded_by=head
+    )
+    attachment.file.save("gp.pdf", ContentFile(b"%PDF-1.4 sweep"), save=False)
+    attachment.save()
+    return {
+        "case": case,
+        "esc_task": task,
+        "proposal": proposal,
+        "notice": notice,
+        "nti": nti,
+        "attachment": attachment,
+    }
