@@ -19,7 +19,6 @@ from registers import metrics, stats
 from registers.codes import code_rules
 from registers.models import Mark, Pupil, School, Session
 from registers.models import Period as SessionPeriod
-from registers.schooldays import week_start
 
 from ..models import ComparisonFigure
 from .figures import FIELDS, PUPIL_COLUMN, Totals, breakdown, pct, totals
@@ -132,9 +131,12 @@ def session_codes(*, school: School, start: date, end: date, roll=None):
     roll dates (the join is most of the cost): only those who joined or left in it are
     checked, as `registers.metrics.tally` does. Three or four queries."""
     span = metrics.Bounds(start, end)
-    periods = dict(
-        Session.objects.filter(school=school, date__range=(start, end)).values_list("pk", "period")
-    )
+    sessions = {
+        pk: (day, period)
+        for pk, day, period in Session.objects.filter(
+            school=school, date__range=(start, end)
+        ).values_list("pk", "date", "period")
+    }
     roll = roll if roll is not None else metrics.roll(school=school, bounds=span)
     partly = [p.pupil_id for p in roll if not p.covers(span)]
     outside = list(
@@ -148,40 +150,44 @@ def session_codes(*, school: School, start: date, end: date, roll=None):
         queries.append(stats.marks_on_roll(school=school, start=start, end=end, pupils=partly))
     found: dict[tuple, int] = {}
     for query in queries:
-        grouped = (
-            query.order_by().values_list("date", "session_id", "code_id").annotate(n=Count("*"))
-        )
-        for day, sid, code, n in metrics._fetch(grouped):
-            key = (day, periods.get(sid, ""), code)
+        grouped = query.order_by().values_list("session_id", "code_id").annotate(n=Count("*"))
+        for sid, code, n in metrics._fetch(grouped):
+            key = (*sessions[sid], code)
             found[key] = found.get(key, 0) + n
     return [(*key, n) for key, n in found.items()]
 
 
 def patterns(rows) -> tuple[list[list[Cell]], list[Cell], list[tuple[str, dict]], list[Cell]]:
-    """Weekday x session, weekly trend, absence codes by month and days by attendance."""
-    grid = {(d, p): Cell(f"{WEEKDAYS[d]} {p}") for d in range(5) for p in SessionPeriod.values}
-    weeks: dict[date, Cell] = {}
-    days: dict[date, Cell] = {}
+    """Weekday x session, weekly trend, absence codes by month and days by attendance,
+    from (date, period, code, sessions) rows."""
+    by_slot: dict[tuple, dict[str, int]] = {}
+    by_week: dict[date, dict[str, int]] = {}
+    by_day: dict[date, dict[str, int]] = {}
     months: dict[str, dict[str, int]] = {}
     rules = code_rules()
     for day, period, code, n in rows:
-        summary = stats.Summary(pupil_id=0)
-        summary.add(code, n)
-        for cell in (
-            grid.get((day.weekday(), period)),
-            weeks.setdefault(week_start(day), Cell(f"w/c {week_start(day):%-d %b}")),
-            days.setdefault(day, Cell(f"{day:%a %-d %b}")),
-        ):
-            if cell is not None:
-                for c, k in summary.codes.items():
-                    cell.totals.summary.add(c, k)
+        monday = day - timedelta(days=day.weekday())
+        for found, key in ((by_slot, (day.weekday(), period)), (by_week, monday), (by_day, day)):
+            counts = found.setdefault(key, {})
+            counts[code] = counts.get(code, 0) + n
         rule = rules[code]
         if rule.authorised or rule.unauthorised:
             month = months.setdefault(f"{day:%Y-%m}", {})
             month[code] = month.get(code, 0) + n
-    table = [[grid[(d, p)] for p in SessionPeriod.values] for d in range(5)]
-    trend = [weeks[w] for w in sorted(weeks)]
-    scored = [c for _, c in sorted(days.items()) if c.totals.summary.possible]
+
+    def cell(label, counts) -> Cell:
+        c = Cell(label)
+        for code, n in (counts or {}).items():
+            c.totals.summary.add(code, n)
+        return c
+
+    table = [
+        [cell(f"{WEEKDAYS[d]} {p}", by_slot.get((d, p))) for p in SessionPeriod.values]
+        for d in range(5)
+    ]
+    trend = [cell(f"w/c {w:%-d %b}", by_week[w]) for w in sorted(by_week)]
+    days = [cell(f"{d:%a %-d %b}", by_day[d]) for d in sorted(by_day)]
+    scored = [c for c in days if c.totals.summary.possible]
     worst = sorted(scored, key=lambda c: c.totals.attendance)[:WORST_DAYS]
     by_month = [(f"{date.fromisoformat(m + '-01'):%b %Y}", months[m]) for m in sorted(months)]
     return table, trend, by_month, worst

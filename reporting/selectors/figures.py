@@ -81,19 +81,17 @@ class Totals:
     def add(self, s: stats.Summary) -> None:
         if not s.possible:
             return
-        for code, n in s.codes.items():
-            self.summary.add(code, n)
+        _merge(self.summary, s)
         self.pupils += 1
-        self.persistent += s.persistent_absence
-        self.severe += s.severe_absence
+        self.persistent += _at_least(s, stats.PERSISTENT_ABSENCE)
+        self.severe += _at_least(s, stats.SEVERE_ABSENCE)
 
     def plus(self, other: Totals) -> Totals:
         both = Totals(pupils=self.pupils + other.pupils)
         both.persistent = self.persistent + other.persistent
         both.severe = self.severe + other.severe
         for source in (self.summary, other.summary):
-            for code, n in source.codes.items():
-                both.summary.add(code, n)
+            _merge(both.summary, source)
         return both
 
     def minus(self, other: Totals) -> Totals:
@@ -148,6 +146,25 @@ class Totals:
     @property
     def lates(self) -> int:
         return self.summary.lates
+
+
+def _merge(into: stats.Summary, s: stats.Summary) -> None:
+    """Add a summary's counts into another: the same as adding each of its codes
+    (`Summary.add`), without looking up each code's rule again."""
+    into.possible += s.possible
+    into.attended += s.attended
+    into.present += s.present
+    into.approved_activity += s.approved_activity
+    into.authorised += s.authorised
+    into.unauthorised += s.unauthorised
+    into.lates += s.lates
+    for code, n in s.codes.items():
+        into.codes[code] = into.codes.get(code, 0) + n
+
+
+def _at_least(s: stats.Summary, threshold: Fraction) -> bool:
+    """absence / possible >= threshold, exactly (DESIGN.md §6), in integers."""
+    return s.absent * threshold.denominator >= threshold.numerator * s.possible
 
 
 def totals(summaries: Iterable[stats.Summary]) -> Totals:
