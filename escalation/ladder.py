@@ -42,6 +42,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import cached_property
 
 # ---- Vocabulary (RULES.md §4) ---------------------------------------------------------
 
@@ -189,7 +190,7 @@ class Test:
     op: str = ">="
     value: str = "1"
 
-    @property
+    @cached_property
     def number(self) -> Fraction:
         return Fraction(Decimal(self.value))
 

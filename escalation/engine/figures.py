@@ -179,6 +179,15 @@ def compute(
         if t.metric.window.kind not in OWN_DATE_WINDOWS
     }
     bounds = {key: window_bounds(w, calendar, as_of) for key, w in shared.items()}
+    indicator_keys = {t.metric.key for _, t in tests if t.metric.kind == "indicator"}
+    if indicator_keys:
+        # The §6 indicators' own windows, counted in the same query (see `_indicators`).
+        bounds |= {
+            f"indicator:{name}": b
+            for name, b in metrics.resolve(
+                stats.INDICATOR_WINDOWS, calendar=calendar, as_of=as_of
+            ).items()
+        }
     figures.bounds = bounds
     tally = None
     live = [b for b in bounds.values() if b]
@@ -189,25 +198,31 @@ def compute(
         on_roll = metrics.roll(school=school, bounds=span)
         tally = metrics.tally(school=school, bounds=bounds, on_roll=on_roll, every_pupil=True)
 
-    # Shared windows.
+    # Shared windows: each pupil's summary of a window is made once for all its metrics.
+    by_window: dict[str, list[Metric]] = {}
     for _, test in counted:
         m = test.metric
         if m.window.kind in OWN_DATE_WINDOWS or m.kind == "refused_leave_taken":
             continue
-        key, wkey = metric_key(m), _window_key(m.window)
-        if key in figures.values:
-            continue
-        figures.values[key] = {}
+        key = metric_key(m)
+        if key not in figures.values:
+            figures.values[key] = {}
+            by_window.setdefault(_window_key(m.window), []).append(m)
+    for wkey, wanted in by_window.items():
+        keys = [metric_key(m) for m in wanted]
         for pid in ids:
             if tally is None or bounds.get(wkey) is None:
-                figures.put(key, pid, (None, 0) if m.is_percentage else (0, 0))
+                for m, key in zip(wanted, keys, strict=True):
+                    figures.put(key, pid, (None, 0) if m.is_percentage else (0, 0))
                 continue
             summary = tally.summary(pid, wkey)
-            figures.put(key, pid, _value_of(m, summary, summary.codes))
+            for m, key in zip(wanted, keys, strict=True):
+                figures.put(key, pid, _value_of(m, summary, summary.codes))
     _rearmed(figures, school, as_of, counted, dates, bounds, set(ids))
     _own_dates(figures, school, as_of, counted, dates, calendar, set(ids))
     _runs(figures, school, as_of, tests, calendar, ids)
-    _indicators(figures, school, as_of, tests, ids)
+    if indicator_keys and tally is not None:
+        _indicators(figures, tally, indicator_keys, bounds, calendar, ids)
     _refused_leave(figures, school, as_of, counted, calendar, ids)
     return figures
 
@@ -299,16 +314,47 @@ def _runs(figures, school, as_of, tests, calendar, ids) -> None:
         figures.values[key] = {pid: (runs.get(pid, 0), 0) for pid in ids}
 
 
-def _indicators(figures, school, as_of, tests, ids) -> None:
-    keys = {t.metric.key for _, t in tests if t.metric.kind == "indicator"}
-    if not keys:
-        return
-    held = stats.indicators(school=school, as_of=as_of)
+def _indicators(figures, tally, keys, bounds, calendar, ids) -> None:
+    """The DESIGN.md §6 indicators from the night's own count, exactly as
+    `registers.stats.indicators` decides them (its windows, codes and thresholds, the
+    `Summary` definitions of persistent and severe absence), without counting the year
+    a second time. tests/escalation/test_engine_figures.py holds the two equal."""
+    runs = {
+        name: (len(calendar.school_days(bounds[f"indicator:{name}"])) == days,
+               calendar.sessions(bounds[f"indicator:{name}"]))
+        for name, days in (("missing", stats.MISSING_FROM_SCHOOL_DAYS),
+                           ("deletion", stats.DELETION_REVIEW_DAYS))
+    }  # fmt: skip
+
+    def absent_throughout(pid, name) -> bool:
+        complete, sessions = runs[name]
+        window = f"indicator:{name}"
+        missing = tally.sessions(pid, window, stats.MISSING_CODES)
+        if not (complete and missing):
+            return False
+        return missing == sessions - tally.not_possible(pid, window)
+
+    def holds(key: str, pid: int, year) -> bool:
+        if key == "persistent_absence":
+            return year.persistent_absence
+        if key == "severe_absence":
+            return year.severe_absence
+        if key == "penalty_threshold":
+            penalty = tally.sessions(pid, "indicator:penalty", stats.PENALTY_CODES)
+            return penalty >= stats.PENALTY_THRESHOLD_SESSIONS
+        if key == "missing_from_school":
+            return absent_throughout(pid, "missing")
+        if key == "deletion_review":
+            return absent_throughout(pid, "deletion")
+        return year.codes.get("I", 0) >= stats.LONG_ILLNESS_SESSIONS  # long_illness
+
+    values = {key: {} for key in keys}
+    for pid in ids:
+        year = tally.summary(pid, "indicator:year")
+        for key in keys:
+            values[key][pid] = (1 if holds(key, pid, year) else 0, 0)
     for key in keys:
-        metric = Metric(kind="indicator", key=key)
-        figures.values[metric_key(metric)] = {
-            pid: (1 if key in held.get(pid, ()) else 0, 0) for pid in ids
-        }
+        figures.values[metric_key(Metric(kind="indicator", key=key))] = values[key]
 
 
 def _refused_leave(figures, school, as_of, counted, calendar, ids) -> None:
