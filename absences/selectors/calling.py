@@ -170,9 +170,10 @@ def _next_step(*, procedure, entry: CallingEntry, to_try: list[Contact], closed_
     to the contacts in priority order."""
     if entry.status != CallingDay.Status.TO_CALL:
         return
-    attempted = {a.contact_id for a in entry.attempts}
-    texted = any(a.outcome == CallAttempt.Outcome.TEXT_SENT for a in entry.attempts)
-    if procedure.first_contact != FirstContact.CALL and not texted:
+    # A message is not a call: the contact it went to is still to be phoned (DS-11, DS-12).
+    called = [a for a in entry.attempts if a.outcome != CallAttempt.Outcome.TEXT_SENT]
+    attempted = {a.contact_id for a in called}
+    if procedure.first_contact != FirstContact.CALL and not entry.attempts:
         first = to_try[0] if to_try else None
         entry.next_contact = first
         how = FirstContact(procedure.first_contact).label.lower()
