@@ -47,6 +47,19 @@ RULES = [
     },
     # ---- Home visits (suggested tasks; a person decides, LE-12) ------------------------------
     {
+        "id": "LE-15",
+        "title": "Unexplained absence of a vulnerable pupil: home visit today",
+        # Before LE-13: welfare actions of one kind are merged, the first rule's kept.
+        "track": "welfare",
+        "type": "event",
+        "when": NIGHTLY,
+        "tests": [consec(["N"], ">=", 1)],
+        "pupil": {"vulnerable": True},
+        "once": "episode",
+        "actions": [task("home_visit", "attendance_lead", due=0, note="vulnerable pupil")],
+        "approval": False,
+    },
+    {
         "id": "LE-13",
         "title": "No communication from a parent all day: consider a home visit",
         "track": "welfare",
@@ -69,18 +82,6 @@ RULES = [
             task("home_visit", "attendance_officer", due=1, note=HOME_VISIT_NOTE),
             task("evidence_request", "attendance_officer", due=3, note="medical proof"),
         ],
-        "approval": False,
-    },
-    {
-        "id": "LE-15",
-        "title": "Unexplained absence of a vulnerable pupil: home visit today",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [consec(["N"], ">=", 1)],
-        "pupil": {"vulnerable": True},
-        "once": "episode",
-        "actions": [task("home_visit", "attendance_lead", due=0, note="vulnerable pupil")],
         "approval": False,
     },
     {

@@ -104,3 +104,58 @@ def test_BL_28_five_days_of_unauthorised_holiday_bring_a_notice_without_warning_
     # Any unauthorised holiday: the headteacher considers a notice (BL-29).
     review = [d for d in decisions(night, four, "welfare") if d["rule"] == "banks-lane/BL-29"]
     assert kinds(review[0], "task") == ["review"]
+
+
+HT_1, HT_2 = D(2024, 10, 25), D(2024, 12, 20)
+JOINED = D(2024, 9, 30)  # 40 possible sessions by 25 Oct; 70 from 28 Oct to 20 Dec
+
+
+def test_BL_21_step_1_at_90_percent_or_less_BL_21a_meeting_BL_37_progress_acknowledged(school):
+    stuck = pupil(school, forename="Stuck", on_roll_from=JOINED)
+    better = pupil(school, forename="Better", on_roll_from=JOINED)
+    above = pupil(school, forename="Above", on_roll_from=JOINED)
+    first = school_days(school, JOINED, HT_1)
+    after = school_days(school, D(2024, 10, 28), HT_2)
+    for child, before, since in ((stuck, 4, 7), (better, 4, 6), (above, 3, 0)):
+        marks(child, HT_1, {day: ("/", "C") for day in first[:before]})
+        marks(child, HT_2, {day: ("/", "C") for day in after[:since]}, start=after[0])
+
+    night = run(school, HT_1)
+
+    step_1 = decision(night, stuck, "attendance")  # 36 / 40 = 90%: "90% or less"
+    assert (step_1["rule"], step_1["to_stage"]) == ("banks-lane/BL-21", "stage_1")
+    assert kinds(step_1, "letter") == ["stage_1"]
+    assert decision(night, above, "attendance") is None  # 92.5%
+    welfare = {d["rule"] for d in decisions(night, stuck, "welfare")}
+    assert {"banks-lane/BL-20", "banks-lane/BL-36"} <= welfare
+
+    later = run(school, HT_2)
+
+    meeting = decision(later, stuck, "attendance")  # 63 / 70 = 90% since the letter
+    assert (meeting["rule"], meeting["to_stage"]) == ("banks-lane/BL-21a", "stage_2")
+    assert kinds(meeting, "letter") == ["meeting_invitation"]
+    progress = decision(later, better, "attendance")  # 64 / 70
+    assert (progress["rule"], progress["to_stage"]) == ("banks-lane/BL-37", "none")
+    assert kinds(progress, "letter") == ["improvement"]
+
+
+def test_BL_32_missing_from_school_after_10_days_unexplained_not_10_days_of_late_U(school):
+    unexplained = pupil(school, forename="Unexplained")
+    late_every_day = pupil(school, forename="LateU")
+    days = school_days(school, D(2024, 9, 30), D(2024, 10, 11))
+    marks(unexplained, days[-1], {day: "N" for day in days})
+    marks(late_every_day, days[-1], {day: "U" for day in days})
+
+    night = run(school, days[-1])
+
+    def reported(child):
+        return [
+            a["kind"]
+            for d in decisions(night, child, "welfare")
+            for a in d["actions"]
+            if a["type"] == "report"
+        ]
+
+    assert reported(unexplained) == ["missing_from_school"]
+    # U (arrived after the register closed) is no unexplained absence (RULES.md §2).
+    assert reported(late_every_day) == []

@@ -315,3 +315,40 @@ def test_BS_43_january_letter_to_the_autumn_terms_persistent_absentees(school):
     assert letter["from_stage"] == letter["to_stage"] == "none"
     assert kinds(letter, "letter") == ["persistent_absence"]
     assert decision(night, autumn_ok, "attendance") is None
+
+
+def test_BS_30_stage_3_and_BS_31_legal_review_when_attendance_never_improves(school):
+    every_monday_pm = pupil(school, forename="Mondays")
+    year = school_days(school, D(2024, 9, 3), D(2025, 4, 28))
+    marks(every_monday_pm, year[-1], {day: ("/", "C") for day in year if day.weekday() < 2})
+    stages = [
+        decision(run(school, day), every_monday_pm, "attendance")
+        for day in (REVIEW_1, REVIEW_2, D(2025, 3, 3), D(2025, 4, 28))
+    ]
+
+    assert [(s["rule"], s["to_stage"]) for s in stages] == [
+        ("blue-sky/BS-28", "stage_1"),
+        ("blue-sky/BS-29", "stage_2"),
+        ("blue-sky/BS-30", "stage_3"),
+        ("blue-sky/BS-31", "stage_3"),
+    ]
+    assert kinds(stages[2], "task") == ["meeting"]
+    assert kinds(stages[2], "letter") == ["stage_3"]
+    # Stage 3 and still no improvement: the headteacher considers a legal step; no notice
+    # is proposed without the national threshold (these absences are authorised).
+    assert kinds(stages[3], "task") == ["review"]
+    assert stages[3]["actions"][0]["role"] == "headteacher"
+
+
+def test_BS_14_an_N_unresolved_after_5_school_days_asks_the_office_once(school):
+    unresolved = pupil(school, forename="Unresolved")
+    marks(unresolved, D(2024, 10, 16), {D(2024, 10, 7): ("N", None)})
+
+    # Monday 14th is the 5th school day after the N: it may still be put right.
+    assert decision(run(school, D(2024, 10, 14)), unresolved, "welfare") is None
+    overdue = decision(run(school, D(2024, 10, 15)), unresolved, "welfare")
+    assert overdue["rule"] == "blue-sky/BS-14"
+    assert kinds(overdue, "task") == ["review"]
+    assert overdue["actions"][0]["role"] == "office"
+    # Not again while the office's task is open.
+    assert decision(run(school, D(2024, 10, 16)), unresolved, "welfare") is None

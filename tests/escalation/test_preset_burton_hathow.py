@@ -126,3 +126,34 @@ def test_BH_21_threshold_refers_to_the_la_for_a_penalty_notice_at_10_not_9(schoo
     (action,) = [a for a in referral["actions"] if a["type"] == "legal"]
     assert (action["issuer"], action["notice_number"], action["amount_gbp"]) == ("la", 1, 80)
     assert decision(night, nine, "legal") is None
+
+
+def test_BH_10_information_asked_after_more_than_three_school_days_in_a_row(school):
+    four = pupil(school, forename="FourDays")
+    three = pupil(school, forename="ThreeDays")
+    days = school_days(school, D(2024, 10, 7), D(2024, 10, 10))
+    marks(four, days[-1], {day: "I" for day in days})
+    marks(three, days[-1], {day: "I" for day in days[1:]})
+
+    night = run(school, days[-1])
+
+    asked = [d for d in decisions(night, four, "welfare") if d["rule"] == "burton-hathow/BH-10"]
+    assert kinds(asked[0], "task") == ["evidence_request"]
+    assert decisions(night, three, "welfare") == []
+
+
+def test_BH_27_the_la_is_told_on_the_15th_school_day_of_illness(school):
+    fifteen = pupil(school, forename="Fifteen")
+    fourteen = pupil(school, forename="Fourteen")
+    days = school_days(school, D(2024, 9, 9), D(2024, 9, 27))
+    assert len(days) == 15
+    marks(fifteen, days[-1], {day: "I" for day in days})
+    marks(fourteen, days[-1], {day: "I" for day in days[1:]})
+
+    night = run(school, days[-1])
+
+    def rules_fired(child):
+        return {d["rule"] for d in decisions(night, child, "welfare")}
+
+    assert "burton-hathow/BH-27" in rules_fired(fifteen)
+    assert "burton-hathow/BH-27" not in rules_fired(fourteen)

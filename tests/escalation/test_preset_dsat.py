@@ -127,3 +127,55 @@ def test_DS_30_fine_considered_at_10_unauthorised_sessions_through_the_la(school
     (action,) = [a for a in notice["actions"] if a["type"] == "legal"]
     assert (action["notice_number"], action["amount_gbp"], action["issuer"]) == (1, 80, "la")
     assert decision(night, nine, "legal") is None
+
+
+BLOCK_3 = D(2025, 1, 24)  # 2 Dec - 24 Jan: 60 sessions across Christmas
+
+
+def test_DS_26_further_meeting_after_a_meeting_was_held_and_the_next_block_is_red(school):
+    from escalation.services.cases import meeting_record
+    from registers.models import Role
+    from registers.tenancy import school_scope
+    from tests.factories import staff
+
+    met = pupil(school, forename="Met")
+    not_met = pupil(school, forename="NotMet")
+    for child in (met, not_met):
+        marks(child, BLOCK_1, block_1(school, 6))
+        marks(child, BLOCK_2, block_2(school, 6), start=D(2024, 10, 14))
+        marks(child, BLOCK_3, pm_absent(school, 8, D(2024, 12, 2), BLOCK_3), start=D(2024, 12, 2))
+    run(school, BLOCK_1)
+    assert decision(run(school, BLOCK_2), met, "attendance")["rule"] == "dsat/DS-25"
+    with school_scope(school):
+        meeting_record(
+            school=school,
+            pupil=met,
+            case=None,
+            held_on=D(2024, 12, 10),
+            attendees="Mother\nHeadteacher",
+            user=staff(school, Role.HEADTEACHER),
+            role=Role.HEADTEACHER,
+        )
+
+    night = run(school, BLOCK_3)
+
+    further = decision(night, met, "attendance")
+    assert further["rule"] == "dsat/DS-26"
+    assert (further["from_stage"], further["to_stage"]) == ("stage_2", "stage_3")
+    assert "meeting" in kinds(further, "task")
+    # No meeting held yet: the School Attendance Meeting is asked for again.
+    assert decision(night, not_met, "attendance")["rule"] == "dsat/DS-25"
+
+
+def test_DS_34_severely_absent_at_50_percent_gets_a_multi_agency_referral(school):
+    half = pupil(school, forename="Half")
+    over = pupil(school, forename="Over")
+    days = school_days(school, D(2024, 9, 3), D(2024, 10, 4))  # 24 days, 48 sessions
+    marks(half, days[-1], {day: ("/", "C") for day in days})
+    marks(over, days[-1], {day: ("/", "C") for day in days[1:]})
+
+    night = run(school, days[-1])
+
+    (referral,) = [d for d in night["decisions"] if d["rule"] == "dsat/DS-34"]
+    assert referral["upn"] == half.upn
+    assert kinds(referral, "task") == ["referral"]

@@ -113,3 +113,37 @@ def test_LE_29_certificate_for_100_percent_a_late_still_counts_an_illness_does_n
     assert certificates(perfect) == ["certificate_100"]
     assert certificates(late_once) == ["certificate_100"]
     assert certificates(ill_once) == []
+
+
+def test_LE_15_vulnerable_pupil_unexplained_home_visit_today_LE_13_others_next_day(school):
+    looked_after = pupil(school, forename="LookedAfter", looked_after=True)
+    other = pupil(school, forename="Other")
+    day = D(2024, 10, 8)
+    for child in (looked_after, other):
+        marks(child, day, {day: "N"})
+
+    night = run(school, day)
+
+    def visits(child):
+        return [
+            (d["rule"], a["due"])
+            for d in decisions(night, child, "welfare")
+            for a in d["actions"]
+            if a["kind"] == "home_visit"
+        ]
+
+    assert visits(looked_after) == [("leeds/LE-15", "2024-10-08")]
+    assert visits(other) == [("leeds/LE-13", "2024-10-09")]
+
+
+def test_LE_16_home_visit_on_the_3rd_consecutive_day_of_absence_not_the_2nd(school):
+    three = pupil(school, forename="ThreeDays")
+    two = pupil(school, forename="TwoDays")
+    days = school_days(school, D(2024, 10, 7), D(2024, 10, 9))
+    marks(three, days[-1], {day: "I" for day in days})
+    marks(two, days[-1], {day: "I" for day in days[1:]})
+
+    night = run(school, days[-1])
+
+    assert [d["rule"] for d in decisions(night, three, "welfare")] == ["leeds/LE-16"]
+    assert decisions(night, two, "welfare") == []
