@@ -4,6 +4,9 @@
 def add(ctx) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts.update(add_leave(ctx))
+    counts.update(add_calling(ctx))
+    counts.update(add_reports(ctx))
+    counts.update(add_portal(ctx))
     return counts
 
 
@@ -120,3 +123,387 @@ def add_leave(ctx) -> dict[str, int]:
                 message="Please send the date and place of the funeral.",
             )
     return {"leave requests": made}
+
+
+# ---- First-day calling and N codes (absences.services.calling, ncodes) ---------------------
+
+
+def add_calling(ctx) -> dict[str, int]:
+    """Today's unexplained absences for the calling list: N in the morning session for a
+    few pupils (the most often absent lately, so never one the office pre-enters for
+    today: demo/marks.py picks from pupils usually in school), one of them vulnerable and
+    most of them in a second or later day of absence; the registers themselves are left
+    for the teachers to take. A few call attempts after the register closed, and two N
+    codes left past their 5-school-day deadline for the N-code queue."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Count, Q
+
+    from absences.models import CallAttempt
+    from absences.services.calling import call_attempt_record
+    from registers.models import GroupMembership, Mark, Pupil, Role, Session
+    from registers.services.marks import MarkEntry, marks_write
+
+    school, today = ctx.school, ctx.today
+    zone = ZoneInfo(school.timezone)
+    am = Session.objects.filter(school=school, date=today, period="AM").first()
+    recent = list(
+        Session.objects.filter(school=school, date__lt=today)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .distinct()[:20]
+    )
+    if am is None or ctx.office is None or not recent:
+        return {}
+    logins = {u.pk for u in ctx.users.values()}
+    group_of = {
+        m.pupil_id: m.group_id
+        for m in GroupMembership.objects.covering(today).filter(school=school)
+    }
+    # Unauthorised absence: pupils usually in school have little of it.
+    absent = Q(marks__code__unauthorised_absence=True)
+    ranked = (
+        Pupil.objects.filter(school=school, on_roll_from__lte=today)
+        .filter(Q(on_roll_to__isnull=True) | Q(on_roll_to__gte=today))
+        .annotate(away=Count("marks", filter=absent & Q(marks__date__gte=recent[-1])))
+        .filter(away__gte=4)
+        .order_by("-away", "pk")
+    )
+    absentees = [
+        p
+        for p in ranked[:40]
+        if p.pk in group_of
+        and ctx.teachers.get(group_of[p.pk]) is not None
+        and ctx.teachers[group_of[p.pk]].pk not in logins
+    ][:4]
+    if not absentees:
+        return {}
+    if not any(p.is_vulnerable for p in absentees):
+        # The school's own flag (a concern short of a plan) on one of them.
+        Pupil.objects.filter(pk=absentees[-1].pk).update(flagged_vulnerable=True)
+        absentees[-1].flagged_vulnerable = True
+    taken_at = datetime.combine(today, am.opens, tzinfo=zone) + timedelta(minutes=8)
+    for pupil in absentees:
+        marks_write(
+            school=school,
+            entries=[MarkEntry(pupil_id=pupil.pk, code="N")],
+            actor=ctx.teachers[group_of[pupil.pk]],
+            role=Role.TEACHER,
+            source=Mark.Source.REGISTER,
+            session=am,
+            now=taken_at,
+        )
+    closed = datetime.combine(today, am.closes, tzinfo=zone)
+    plan = [
+        (0, 1, CallAttempt.Outcome.NO_ANSWER, 6, ""),
+        (0, 2, CallAttempt.Outcome.VOICEMAIL, 11, "Asked them to ring the office"),
+        (1, 1, CallAttempt.Outcome.SPOKE, 9, "Dad: at the dentist, back after lunch"),
+        (2, 1, CallAttempt.Outcome.TEXT_SENT, 4, ""),
+    ]
+    ordered = sorted(absentees, key=lambda p: (not p.is_vulnerable, p.pk))
+    attempts = 0
+    for index, priority, outcome, minutes, note in plan:
+        if index >= len(ordered):
+            continue
+        pupil = ordered[index]
+        contact = pupil.contacts.filter(priority=priority).first() or pupil.contacts.first()
+        if contact is None:
+            continue
+        call_attempt_record(
+            school=school,
+            pupil=pupil,
+            outcome=outcome,
+            user=ctx.office,
+            role=Role.OFFICE,
+            contact=contact,
+            note=note,
+            at=closed + timedelta(minutes=minutes),
+        )
+        attempts += 1
+    return {
+        "unexplained absences today": len(absentees),
+        "call attempts": attempts,
+        "overdue N codes": _overdue_n(ctx),
+    }
+
+
+def _overdue_n(ctx) -> int:
+    """Two O codes of 7 school days ago back to N, as if the office reopened them on a
+    parent's word and then let them lapse: the N-code queue shows them overdue."""
+    from registers.models import Mark, Role, Session
+    from registers.services.marks import MarkEntry, marks_write
+
+    days = list(
+        Session.objects.filter(school=ctx.school, date__lt=ctx.today)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .distinct()[:8]
+    )
+    if len(days) < 8:
+        return 0
+    marks = list(
+        Mark.objects.filter(school=ctx.school, date=days[-1], code_id="O")
+        .select_related("session")
+        .order_by("pk")[:2]
+    )
+    if not marks:
+        return 0
+    marks_write(
+        school=ctx.school,
+        entries=[
+            MarkEntry(
+                pupil_id=m.pupil_id,
+                code="N",
+                session=m.session,
+                seen_version=m.version,
+                amendment_reason="Parent says they rang that morning: N until the office checks.",
+            )
+            for m in marks
+        ],
+        actor=ctx.office,
+        role=Role.OFFICE,
+        source=Mark.Source.OFFICE,
+    )
+    return len(marks)
+
+
+# ---- Absence reports: the office's calls, a parent's report (absences.services.reports) ----
+
+
+def add_reports(ctx) -> dict[str, int]:
+    """The office's list of reports for today, built so that the demo's marks and planned
+    entries keep their counts (tests/demo pins them):
+    - a mother's email explaining one of this morning's unexplained absences (the N that
+      first-day calling is chasing becomes I, with an amendment by the office);
+    - a call about a hospital appointment on a day to come, withdrawn when the parent
+      rang back (its planned entry goes: nothing is left behind);
+    - a parent's report from the portal waiting for the office: the parent login's first
+      child, a doctor's appointment on a morning still to come (nothing pre-entered)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from django.core.exceptions import ValidationError
+
+    from absences.models import AbsenceReport
+    from absences.selectors.contacts import pupil_contacts
+    from absences.services.reports import report_absence, report_reasons, report_withdraw
+    from registers.models import Contact, Mark, Role, Session
+
+    school, today, office = ctx.school, ctx.today, ctx.office
+    if office is None:
+        return {}
+    zone = ZoneInfo(school.timezone)
+    listed = report_reasons(school=school)
+    reasons = {r.code_id: r for r in listed}
+    by_name = {r.name: r for r in listed}
+    reported = set(
+        AbsenceReport.objects.filter(
+            school=school, first_day__lte=today, last_day__gte=today
+        ).values_list("pupil_id", flat=True)
+    )
+    unexplained = [
+        m
+        for m in Mark.objects.filter(school=school, date=today, code_id="N", session__period="AM")
+        .select_related("pupil")
+        .order_by("pupil_id")
+        if m.pupil_id not in reported
+    ]
+    days = list(
+        Session.objects.filter(school=school, date__gt=today)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .distinct()[:5]
+    )
+    counts = {"absence reports": 0, "absence reports withdrawn": 0}
+
+    def log(**kwargs):
+        try:
+            made = report_absence(school=school, **kwargs)
+        except ValidationError:
+            return None  # the demo's calendar or register did not allow it
+        counts["absence reports"] += 1
+        return made
+
+    if unexplained and "I" in reasons:
+        pupil = unexplained[-1].pupil
+        contact = (pupil_contacts(school=school, pupil_ids=[pupil.pk])[pupil.pk] or [None])[0]
+        log(
+            pupil=pupil,
+            reason=reasons["I"],
+            first_day=today,
+            first_period="AM",
+            last_day=today,
+            last_period="AM",
+            channel=AbsenceReport.Channel.EMAIL,
+            source=AbsenceReport.Source.OFFICE,
+            actor=office,
+            role=Role.OFFICE,
+            contact=contact,
+            reporter="" if contact else "Parent",
+            note="Sick in the night; will bring him in after lunch if he keeps food down.",
+            now=datetime.combine(today, time(9, 40), tzinfo=zone),
+        )
+    others = list(
+        Contact.objects.filter(school=school, user__isnull=True)
+        .select_related("pupil")
+        .order_by("pupil_id", "priority")[:1]
+    )
+    if others and len(days) > 3 and "M" in reasons:
+        moved = log(
+            pupil=others[0].pupil,
+            reason=by_name.get("Hospital appointment", reasons.get("M")),
+            first_day=days[3],
+            first_period="AM",
+            last_day=days[3],
+            last_period="AM",
+            channel=AbsenceReport.Channel.PHONE,
+            source=AbsenceReport.Source.OFFICE,
+            actor=office,
+            role=Role.OFFICE,
+            contact=others[0],
+            note="Hospital appointment (fracture clinic) at 10:00.",
+            now=datetime.combine(today, time(8, 5), tzinfo=zone),
+        )
+        if moved is not None:
+            report_withdraw(
+                report=moved,
+                actor=office,
+                role=Role.OFFICE,
+                why="Dad rang back: the clinic moved the appointment to the half term.",
+                now=datetime.combine(today, time(11, 20), tzinfo=zone),
+            )
+            counts["absence reports withdrawn"] += 1
+    parent = (
+        Contact.objects.filter(school=school, user__isnull=False, parental_responsibility=True)
+        .select_related("pupil", "user")
+        .order_by("pupil_id")
+        .first()
+    )
+    if parent is not None and len(days) > 2 and "M" in reasons:
+        log(
+            pupil=parent.pupil,
+            reason=by_name.get("Doctor's appointment", reasons.get("M")),
+            first_day=days[2],
+            first_period="AM",
+            last_day=days[2],
+            last_period="AM",
+            channel=AbsenceReport.Channel.PORTAL,
+            source=AbsenceReport.Source.PARENT,
+            actor=parent.user,
+            role="",
+            contact=parent,
+            note="Doctor's appointment at 10:20; back in school for lunch.",
+            accept=False,
+            now=datetime.combine(today, time(7, 5), tzinfo=zone),
+        )
+    return counts
+
+
+# ---- Parent portal (absences.services.portal) ------------------------------------------------
+
+
+def add_portal(ctx) -> dict[str, int]:
+    """The portal's own part: the parent login's latest past absence of a child (illness,
+    an appointment, or an N it explained) as reported in the portal that morning and
+    accepted by the office (I and M are what the register holds, so nothing changes; an
+    N becomes the reason, with an amendment), and invitations on the staff page: three
+    parents of the children's group invited today, one whose link expired unused."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.core.exceptions import ValidationError
+
+    from absences.models import AbsenceReport
+    from absences.services.portal import invitable, invitations_create
+    from absences.services.reports import report_absence, report_accept, report_reasons
+    from registers.models import Contact, Mark, Role
+
+    school, office = ctx.school, ctx.office
+    zone = ZoneInfo(school.timezone)
+    counts: dict[str, int] = {}
+    parents = list(
+        Contact.objects.filter(school=school, user__isnull=False, parental_responsibility=True)
+        .select_related("pupil", "user")
+        .order_by("pupil_id")
+    )
+    # The children's latest past absence that a parent would have reported: illness, an
+    # appointment, or an N the report then explained (replaced with an amendment).
+    reasons = {r.code_id: r for r in report_reasons(school=school)}
+    absence = (
+        Mark.objects.filter(
+            school=school,
+            pupil_id__in=[c.pupil_id for c in parents],
+            date__lt=ctx.today,
+            code_id__in=("I", "M", "N"),
+        )
+        .order_by("-date", "pupil_id")
+        .values_list("pupil_id", "date")
+        .first()
+    )
+    if absence and office:
+        pupil_id, day = absence
+        periods = dict(
+            Mark.objects.filter(school=school, pupil_id=pupil_id, date=day).values_list(
+                "session__period", "code_id"
+            )
+        )
+        said = [p for p in ("AM", "PM") if periods.get(p) in ("I", "M", "N")]
+        code = "M" if "M" in {periods[p] for p in said} else "I"
+        contact = next(c for c in parents if c.pupil_id == pupil_id)
+        try:
+            reported = report_absence(
+                school=school,
+                pupil=contact.pupil,
+                reason=reasons[code],
+                first_day=day,
+                first_period=said[0],
+                last_day=day,
+                last_period=said[-1],
+                channel=AbsenceReport.Channel.PORTAL,
+                source=AbsenceReport.Source.PARENT,
+                actor=contact.user,
+                role="",
+                contact=contact,
+                note=(
+                    "Dentist at 10:00, then back to school."
+                    if code == "M"
+                    else "Sick in the night; keeping them at home today."
+                ),
+                accept=False,
+                now=datetime.combine(day, time(7, 12), tzinfo=zone),
+            )
+            report_accept(
+                report=reported,
+                actor=office,
+                role=Role.OFFICE,
+                on_conflict="keep",  # the register's marks of that day stand
+                now=datetime.combine(day, time(8, 31), tzinfo=zone),
+            )
+            counts["portal reports accepted"] = 1
+        except (ValidationError, KeyError):
+            pass  # the register said otherwise that day: nothing to show
+    group_ids = {c.pupil.registration_group_id for c in parents} - {None}
+    others = [
+        c
+        for c in Contact.objects.filter(
+            school=school, pupil__registration_group_id__in=group_ids, priority=1
+        )
+        .select_related("pupil")
+        .order_by("pupil__legal_surname", "pk")
+        if not invitable(c)
+    ][:4]
+    if len(others) == 4:
+        now = datetime.combine(ctx.today, time(9, 30), tzinfo=zone)
+        invitations_create(
+            school=school,
+            contacts=others[:1],
+            user=office,
+            role=Role.OFFICE,
+            now=now - timedelta(days=20),
+        )
+        made, _ = invitations_create(
+            school=school, contacts=others[1:], user=office, role=Role.OFFICE, now=now
+        )
+        counts["portal invitations"] = len(made) + 1
+    return counts

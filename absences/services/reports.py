@@ -585,8 +585,9 @@ def _pre_enter(report, sessions, *, actor, role, now, on_conflict) -> None:
         if current is None:
             entries.append(entry)
         elif current.code_id == code:
-            if current.reason_id != report.reason_id and mark is not None:
-                entries.append(entry)  # the school's reason added: routine, audited
+            # Already says so (the register, or an earlier call): nothing to write, so
+            # no amendment is recorded for a report that changes nothing.
+            pass
         elif current.code_id == "N" and mark is not None:
             entry.amendment_reason = f"{said}: {report.reason.name}"[:500]
             entries.append(entry)
