@@ -77,11 +77,13 @@ class Totals:
     pupils: int = 0
     persistent: int = 0
     severe: int = 0
+    # Keep the sessions of each code too (a breakdown's groups need only the sums).
+    by_code: bool = True
 
     def add(self, s: stats.Summary) -> None:
         if not s.possible:
             return
-        _merge(self.summary, s)
+        _merge(self.summary, s, by_code=self.by_code)
         self.pupils += 1
         self.persistent += _at_least(s, stats.PERSISTENT_ABSENCE)
         self.severe += _at_least(s, stats.SEVERE_ABSENCE)
@@ -91,7 +93,7 @@ class Totals:
         both.persistent = self.persistent + other.persistent
         both.severe = self.severe + other.severe
         for source in (self.summary, other.summary):
-            _merge(both.summary, source)
+            _merge(both.summary, source, by_code=False)
         return both
 
     def minus(self, other: Totals) -> Totals:
@@ -99,10 +101,8 @@ class Totals:
         rest = Totals(pupils=self.pupils - other.pupils)
         rest.persistent = self.persistent - other.persistent
         rest.severe = self.severe - other.severe
-        for code, n in self.summary.codes.items():
-            left = n - other.summary.codes.get(code, 0)
-            if left:
-                rest.summary.add(code, left)
+        _merge(rest.summary, self.summary, by_code=False)
+        _merge(rest.summary, other.summary, by_code=False, sign=-1)
         return rest
 
     def _rate(self, n: int) -> Fraction | None:
@@ -148,18 +148,20 @@ class Totals:
         return self.summary.lates
 
 
-def _merge(into: stats.Summary, s: stats.Summary) -> None:
-    """Add a summary's counts into another: the same as adding each of its codes
-    (`Summary.add`), without looking up each code's rule again."""
-    into.possible += s.possible
-    into.attended += s.attended
-    into.present += s.present
-    into.approved_activity += s.approved_activity
-    into.authorised += s.authorised
-    into.unauthorised += s.unauthorised
-    into.lates += s.lates
-    for code, n in s.codes.items():
-        into.codes[code] = into.codes.get(code, 0) + n
+def _merge(into: stats.Summary, s: stats.Summary, *, by_code=True, sign=1) -> None:
+    """Add (or, with sign -1, take away) a summary's counts: the same as adding each of
+    its codes (`Summary.add`) without looking up each code's rule again. `by_code=False`
+    leaves the per-code counts out (sums only)."""
+    into.possible += sign * s.possible
+    into.attended += sign * s.attended
+    into.present += sign * s.present
+    into.approved_activity += sign * s.approved_activity
+    into.authorised += sign * s.authorised
+    into.unauthorised += sign * s.unauthorised
+    into.lates += sign * s.lates
+    if by_code:
+        for code, n in s.codes.items():
+            into.codes[code] = into.codes.get(code, 0) + sign * n
 
 
 def _at_least(s: stats.Summary, threshold: Fraction) -> bool:
@@ -324,24 +326,31 @@ def breakdown(
         for group_id, pupils in by_group.items():
             value = names.get(group_id)
             labels[value] = value or "No registration group"
-            found = groups.setdefault(value, Totals())
+            found = groups.setdefault(value, Totals(by_code=False))
             for s in pupils.values():
                 found.add(s)
     else:
         if fields is None:
             fields = pupil_fields(school=school, pupil_ids=summaries)
         column = PUPIL_COLUMN[by]
+        named: dict = {}
         for pid, s in summaries.items():
             if not s.possible or pid not in fields:
                 continue
-            value, label = _value(by, fields[pid][column])
+            raw = fields[pid][column]
+            if raw not in named:
+                named[raw] = _value(by, raw)
+            value, label = named[raw]
             labels[value] = label
-            groups.setdefault(value, Totals()).add(s)
+            found = groups.get(value)
+            if found is None:
+                found = groups[value] = Totals(by_code=False)
+            found.add(s)
     if by == "registration_group":
         # A pupil who moved is a pupil of each group they were in: the rest of the
         # school beside a group is the other groups' figures added up.
         def rest_of(value) -> Totals:
-            rest = Totals()
+            rest = Totals(by_code=False)
             for other, t in groups.items():
                 if other != value:
                     rest = rest.plus(t)
