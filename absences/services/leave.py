@@ -212,13 +212,15 @@ def leave_request_submit(
     files: Sequence = (),
     role: str = "",
     requested_on: date | None = None,
+    contact: Contact | None = None,
     now: datetime | None = None,
 ) -> LeaveRequest:
     """A new request, status submitted, with its evidence files, in one transaction.
 
     user: the parent (a contact of the pupil with parental responsibility) or, with
     `role` given, staff entering a paper form (BS-20), who may give the date the school
-    received it (`requested_on`, not in the future; default today, school-local).
+    received it (`requested_on`, not in the future; default today, school-local) and
+    the parent who signed it (`contact`).
     files: uploaded files (PDF, JPEG, PNG by content, each at most
     settings.LEAVE_EVIDENCE_MAX_BYTES, at most `evidence.MAX_FILES`).
 
@@ -232,7 +234,16 @@ def leave_request_submit(
     today = school_today(school, now)
     if pupil.school_id != school.pk:
         raise PermissionDenied("That pupil is not at this school.")
-    contact = _acting(school=school, pupil=pupil, user=user, role=role)
+    acting = _acting(school=school, pupil=pupil, user=user, role=role)
+    if role and contact is not None:
+        # Staff entering a form name the parent who signed it (one with parental
+        # responsibility for this pupil).
+        if contact.pupil_id != pupil.pk or not contact.parental_responsibility:
+            raise ValidationError(
+                {"contact": "Choose a parent with parental responsibility for this pupil."}
+            )
+        acting = contact
+    contact = acting
     first, last = (first_day, first_period), (last_day, last_period)
     if first_period not in Period.values or last_period not in Period.values:
         raise ValidationError({"first_period": "Choose morning or afternoon."})

@@ -18,14 +18,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from registers.events import acting_role
-from registers.models import ROLES_SCHOOL_SETTINGS
+from registers.models import ROLES_SCHOOL_SETTINGS, Contact, Period, Pupil
 from registers.permissions import open_to_members, roles_required
+from registers.selectors import local_today, pupil_search
 
 from ..leave_presets import leave_checks_for
-from ..models import LeaveChecks, LeaveRequest
-from ..models.leave import ROLES_LEAVE_DECIDE, ROLES_LEAVE_VIEW
+from ..models import LeaveChecks, LeaveGround, LeaveRequest
+from ..models.leave import ROLES_LEAVE_DECIDE, ROLES_LEAVE_ENTER, ROLES_LEAVE_VIEW
 from ..selectors import leave as selectors
-from ..services.leave import request_sessions
+from ..services.leave import leave_request_submit, request_sessions
 from ..services.leave_decide import (
     leave_ask_information,
     leave_decide,
@@ -34,6 +35,26 @@ from ..services.leave_decide import (
 )
 
 Status = LeaveRequest.Status
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 ACTIONS = ("review", "ask", "grant", "partly_grant", "refuse", "reopen")
 
 
@@ -52,9 +73,12 @@ class DecisionForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
-    def __init__(self, *args, session_keys=(), **kwargs):
+    def __init__(self, *args, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sessions"].choices = [(k, k) for k in session_keys]
+        self.fields["sessions"].choices = [
+            (key, f"{session.date:%a %-d %b %Y} {session.get_period_display().lower()}")
+            for key, session in sessions
+        ]
 
 
 def _request_or_404(request, request_id) -> LeaveRequest:
@@ -76,6 +100,8 @@ def leave_queue(request, school_slug):
             "requests": selectors.leave_queue(school=request.school, queue=queue),
             "queue": queue,
             "can_decide": bool(request.roles & ROLES_LEAVE_DECIDE),
+            "can_set_checks": bool(request.roles & ROLES_SCHOOL_SETTINGS),
+            "can_enter": bool(request.roles & ROLES_LEAVE_ENTER),
         },
     )
 
@@ -131,7 +157,7 @@ def leave_detail(request, school_slug, request_id):
     lines = selectors.session_lines(request=leave, sessions=sessions)
     form = DecisionForm(
         request.POST or None,
-        session_keys=[line.key for line in lines],
+        sessions=[(line.key, line.session) for line in lines],
         initial={"version": leave.version},
     )
     if request.method == "POST":
@@ -187,6 +213,105 @@ def leave_evidence(request, school_slug, evidence_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class PaperForm(forms.Form):
+    """A leave request received on paper (BS-20 "a leave of absence form"), entered by
+    the office for the parent who signed it."""
+
+    contact = forms.ChoiceField(label="Signed by", required=False)
+    first_day = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    first_period = forms.ChoiceField(label="From", choices=Period.choices, initial=Period.AM)
+    last_day = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    last_period = forms.ChoiceField(label="Until", choices=Period.choices, initial=Period.PM)
+    ground = forms.ChoiceField(label="What the leave is for", choices=LeaveGround.choices)
+    reason = forms.CharField(
+        label="The reason, as the parent wrote it",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    requested_on = forms.DateField(
+        label="Received on",
+        help_text="The date the school received the form: the notice period counts from it.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    files = MultipleFileField(
+        label="Scans or photos of the form and any evidence",
+        required=False,
+        help_text="PDF, JPEG or PNG (checked by their content), at most 5 files.",
+    )
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", "Not named on the form")] + [
+            (str(c.pk), f"{c.name} ({c.relationship})") for c in contacts
+        ]
+
+
+@roles_required(ROLES_LEAVE_ENTER)
+def leave_enter(request, school_slug):
+    """The office enters a paper form: find the pupil, then the form's details."""
+    school = request.school
+    query = request.GET.get("q", "").strip()[:100]
+    pupil = None
+    raw = request.GET.get("pupil") or request.POST.get("pupil")
+    if raw and raw.isdigit() and int(raw) <= 2**63 - 1:
+        pupil = Pupil.objects.filter(school=school, pk=int(raw)).first()
+        if pupil is None:
+            raise Http404("No such pupil.")
+    if pupil is None:
+        found = pupil_search(school=school, query=query) if query else []
+        return render(
+            request, "absences/leave_enter.html", {"query": query, "found": found, "form": None}
+        )
+    contacts = list(
+        Contact.objects.filter(school=school, pupil=pupil, parental_responsibility=True).order_by(
+            "priority"
+        )
+    )
+    today = local_today(school)
+    form = PaperForm(
+        request.POST or None,
+        request.FILES or None,
+        contacts=contacts,
+        initial={"requested_on": today, "first_period": "AM", "last_period": "PM"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = next((c for c in contacts if str(c.pk) == data["contact"]), None)
+        try:
+            made = leave_request_submit(
+                school=school,
+                pupil=pupil,
+                user=request.user,
+                role=acting_role(request.roles, ROLES_LEAVE_ENTER),
+                contact=contact,
+                first_day=data["first_day"],
+                first_period=data["first_period"],
+                last_day=data["last_day"],
+                last_period=data["last_period"],
+                ground=data["ground"],
+                reason=data["reason"],
+                requested_on=data["requested_on"],
+                files=data["files"] or (),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"The request for {pupil.display_name} was entered.")
+            return redirect(
+                reverse(
+                    "absences:leave_detail",
+                    kwargs={"school_slug": school.slug, "request_id": made.pk},
+                )
+            )
+    return render(
+        request,
+        "absences/leave_enter.html",
+        {"pupil": pupil, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 class ChecksForm(forms.ModelForm):

@@ -335,3 +335,61 @@ def test_a_request_page_costs_a_fixed_number_of_queries_whatever_its_length(
             )
         counts.append(_queries(client, detail_url(school, request)))
     assert counts[0] == counts[1]
+
+
+# ---- The office enters a paper form (BS-20) ------------------------------------------------
+
+
+def enter_url(school, pupil=None):
+    url = reverse("absences:leave_enter", kwargs={"school_slug": school.slug})
+    return f"{url}?pupil={pupil.pk}" if pupil else url
+
+
+def paper(pupil, contact, **extra):
+    form = {
+        "pupil": pupil.pk,
+        "contact": contact.pk,
+        "first_day": "2025-02-10",
+        "first_period": "AM",
+        "last_day": "2025-02-10",
+        "last_period": "PM",
+        "ground": "J1",
+        "reason": "Interview at the cathedral choir school.",
+        "requested_on": "2025-01-09",
+    }
+    form.update(extra)
+    return form
+
+
+def test_the_office_enters_a_paper_form_with_its_scan(client, school, pupil):
+    with scopes_disabled():
+        mother = ContactFactory(pupil=pupil, name="Grace Hopper")
+    client.force_login(staff(school, Role.OFFICE))
+    found = client.get(enter_url(school), {"q": pupil.legal_surname})
+    assert pupil.display_name in found.content.decode()
+    scan = SimpleUploadedFile("form.pdf", PDF, "application/pdf")
+    response = client.post(enter_url(school, pupil), {**paper(pupil, mother), "files": [scan]})
+    assert response.status_code == 302
+    with scopes_disabled():
+        made = LeaveRequest.objects.get(pupil=pupil)
+        assert (made.requested_by_contact, made.requested_on) == (mother, dt.date(2025, 1, 9))
+        assert made.evidence.count() == 1
+
+
+def test_a_disguised_scan_is_refused_on_the_paper_form_and_nothing_is_entered(
+    client, school, pupil
+):
+    with scopes_disabled():
+        mother = ContactFactory(pupil=pupil)
+    client.force_login(staff(school, Role.OFFICE))
+    fake = SimpleUploadedFile("form.pdf", b"<html>not a pdf</html>", "application/pdf")
+    response = client.post(enter_url(school, pupil), {**paper(pupil, mother), "files": [fake]})
+    assert response.status_code == 400
+    assert "is not a PDF, a JPEG photo or a PNG image" in response.content.decode()
+    with scopes_disabled():
+        assert not LeaveRequest.objects.exists()
+
+
+def test_a_teacher_cannot_enter_a_paper_form(client, school, pupil):
+    client.force_login(staff(school, Role.TEACHER))
+    assert client.get(enter_url(school, pupil)).status_code == 403
