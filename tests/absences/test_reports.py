@@ -429,3 +429,130 @@ def test_span_sessions_honours_the_periods_at_both_ends(school, week):
         (TUE, "PM"),
         (WED, "AM"),
     ]
+
+
+def test_a_report_for_days_the_pupil_is_not_on_roll_is_refused_whole(
+    school, week, pupil, illness, office
+):
+    """Leaving on Tuesday: a report to Wednesday says which session is wrong, and
+    nothing is written (nor any event): one transaction."""
+    with scopes_disabled():
+        type(pupil).objects.filter(pk=pupil.pk).update(on_roll_to=TUE)
+        pupil.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        log(school, pupil, illness, office, last_day=WED)
+    assert any("Wed 11 Sep AM: Not on roll" in m for m in refused.value.messages)
+    with scopes_disabled():
+        assert AbsenceReport.objects.count() == 0
+    assert marks_of(pupil) == {} and plans_of(pupil) == {} and kinds(pupil) == []
+
+
+def test_a_parents_illness_report_accepted_automatically_is_entered_as_the_parents(
+    school, week, pupil, mother, illness
+):
+    """The portal passes accept=True where the school accepts illness on the day."""
+    report = log(
+        school,
+        pupil,
+        illness,
+        None,
+        mother,
+        source="parent",
+        channel="portal",
+        role="",
+        accept=True,
+    )
+    assert report.status == AbsenceReport.Status.ACCEPTED
+    marks = marks_of(pupil)
+    assert {m.source for m in marks.values()} == {"parent"} and len(marks) == 2
+    assert all(m.is_pre_entered for m in marks.values())
+
+
+def test_a_pending_report_overlapping_an_accepted_one_cannot_be_accepted(
+    school, week, pupil, mother, illness, office
+):
+    pending = log(
+        school,
+        pupil,
+        illness,
+        None,
+        mother,
+        source="parent",
+        channel="portal",
+        role="",
+        accept=False,
+        first_day=TUE,
+        last_day=TUE,
+    )
+    log(school, pupil, illness, office, first_day=MON, last_day=MON)
+    # The office then logs Tuesday too, by phone: the pending one is in the way.
+    with pytest.raises(ReportOverlap):
+        log(school, pupil, illness, office, first_day=TUE, last_day=TUE)
+    with scope(school=school):
+        report_accept(report=pending, actor=office, role=Role.OFFICE)
+    assert plans_of(pupil) == {(TUE, "AM"): "I", (TUE, "PM"): "I"}
+
+
+def test_two_parents_reports_with_the_same_reason_merge_while_pending(
+    school, week, pupil, mother, illness
+):
+    first = log(
+        school,
+        pupil,
+        illness,
+        None,
+        mother,
+        source="parent",
+        channel="portal",
+        role="",
+        accept=False,
+        first_day=TUE,
+        last_day=TUE,
+    )
+    second = log(
+        school,
+        pupil,
+        illness,
+        None,
+        mother,
+        source="parent",
+        channel="portal",
+        role="",
+        accept=False,
+        first_day=TUE,
+        last_day=WED,
+    )
+    assert second.pk == first.pk and second.merged
+    first.refresh_from_db()
+    assert (first.last_day, first.status) == (WED, AbsenceReport.Status.PENDING)
+    assert plans_of(pupil) == {}
+
+
+def test_a_leave_planned_for_a_day_to_come_is_a_conflict_not_overwritten(
+    school, week, pupil, illness, office
+):
+    """A granted leave's planned entry (C) on Wednesday: the call does not silently
+    replace it; kept, the rest of the report is entered."""
+    with scopes_disabled():
+        marks_write(
+            school=school,
+            entries=[MarkEntry(pupil_id=pupil.pk, code="C", session=week[(WED, "AM")])],
+            actor=office,
+            role=Role.HEADTEACHER,
+            source=Mark.Source.LEAVE,
+        )
+    with pytest.raises(ReportConflict) as asked:
+        log(school, pupil, illness, office, first_day=TUE, last_day=WED)
+    assert [h.label for h in asked.value.sessions] == [
+        "Wed 11 Sep AM is planned as C (approved leave)"
+    ]
+    report = log(school, pupil, illness, office, first_day=TUE, last_day=WED, on_conflict="keep")
+    assert plans_of(pupil) == {
+        (TUE, "AM"): "I",
+        (TUE, "PM"): "I",
+        (WED, "AM"): "C",
+        (WED, "PM"): "I",
+    }
+    with scope(school=school):
+        report_withdraw(report=report, actor=office, role=Role.OFFICE, why="Wrong pupil")
+    assert plans_of(pupil) == {(WED, "AM"): "C"}  # the leave's entry is not the report's
