@@ -441,6 +441,17 @@ def add_portal(ctx) -> dict[str, int]:
         .values_list("pupil_id", "date")
         .first()
     )
+    replace = absence is None and parents
+    if replace:
+        # Children who missed nothing yet: ten school days ago the parent reported an
+        # illness before school, and the register (taken first) is corrected on accepting.
+        past = list(
+            Mark.objects.filter(school=school, pupil_id=parents[0].pupil_id, date__lt=ctx.today)
+            .order_by("-date")
+            .values_list("date", flat=True)
+            .distinct()[:10]
+        )
+        absence = (parents[0].pupil_id, past[-1]) if len(past) == 10 else None
     if absence and office:
         pupil_id, day = absence
         periods = dict(
@@ -448,8 +459,8 @@ def add_portal(ctx) -> dict[str, int]:
                 "session__period", "code_id"
             )
         )
-        said = [p for p in ("AM", "PM") if periods.get(p) in ("I", "M", "N")]
-        code = "M" if "M" in {periods[p] for p in said} else "I"
+        said = [p for p in ("AM", "PM") if replace or periods.get(p) in ("I", "M", "N")]
+        code = "M" if "M" in {periods.get(p) for p in said} else "I"
         contact = next(c for c in parents if c.pupil_id == pupil_id)
         try:
             reported = report_absence(
@@ -477,8 +488,9 @@ def add_portal(ctx) -> dict[str, int]:
                 report=reported,
                 actor=office,
                 role=Role.OFFICE,
-                on_conflict="keep",  # the register's marks of that day stand
-                now=datetime.combine(day, time(8, 31), tzinfo=zone),
+                # The register's marks of that day stand, unless they said present.
+                on_conflict="replace" if replace else "keep",
+                now=datetime.combine(day, time(9, 40), tzinfo=zone),
             )
             counts["portal reports accepted"] = 1
         except (ValidationError, KeyError):
