@@ -202,9 +202,9 @@ def _record_attempt(request, *, entry, data) -> None:
 
 @roles_required(ROLES_CONTACTS)
 def calling_lead(request, school_slug, pupil_id):
+    listing, entry = _entry(request, pupil_id)  # 404 for another school's pupil
     if request.method != "POST":
         return redirect("absences:calling_pupil", school_slug=school_slug, pupil_id=pupil_id)
-    listing, entry = _entry(request, pupil_id)
     if entry is None:
         raise Http404("That pupil is not on today's calling list.")
     if not _is_lead(request, listing.procedure):
