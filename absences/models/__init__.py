@@ -1,6 +1,8 @@
 """Models of the absences app: one module per area (each engineer adds one import line)."""
 
-from .reports import AbsenceReport  # noqa: F401
+from .calling import CallAttempt, CallingDay, LeadAction, WelfareTask  # noqa: E402, F401
+from .leave import LeaveChecks, LeaveEvidence, LeaveGround, LeaveRequest  # noqa: E402, F401
+from .portal import INVITATION_DAYS, InvitedContact, PortalInvitation  # noqa: E402, F401
 from .procedure import (  # noqa: E402, F401
     AbsenceProcedure,
     FirstContact,
@@ -8,6 +10,4 @@ from .procedure import (  # noqa: E402, F401
     TriggerTask,
     procedure_for,
 )
-from .leave import LeaveChecks, LeaveEvidence, LeaveGround, LeaveRequest  # noqa: E402, F401
-from .portal import INVITATION_DAYS, InvitedContact, PortalInvitation  # noqa: E402, F401
-from .calling import CallAttempt, CallingDay, LeadAction, WelfareTask  # noqa: E402, F401
+from .reports import AbsenceReport  # noqa: F401
