@@ -49,7 +49,9 @@ def build_school(trust, n_pupils, serial, rng):
         pupils = Pupil.objects.bulk_create(
             Pupil(
                 school=school,
-                upn=build_upn(la_code="826", estab=school.estab, year=2018 + n % 7, serial=n),
+                upn=build_upn(
+                    la_code="826", estab=school.estab, year=10 + n // 1000, serial=n % 1000
+                ),
                 legal_forename=f"Pupil{n}",
                 legal_surname=f"Surname{n % 97}",
                 date_of_birth=date(2014 + n % 7, 1 + n % 12, 1 + n % 28),

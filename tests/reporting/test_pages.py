@@ -213,3 +213,42 @@ def test_the_trust_lead_sees_only_their_trusts_schools(client, small):
 def test_a_headteacher_has_no_trust_page(client, small):
     head = staff(small.school, Role.HEADTEACHER)
     assert opened(client, head, url(small.school, "trust")).status_code == 403
+
+
+# ---- Query counts of the other pages -------------------------------------------------------
+
+
+def _more_pupils(small, n=12):
+    with scopes_disabled():
+        for i in range(n):
+            p = PupilFactory(school=small.school, registration_group=small.b, year_group="4")
+            mark_days(p, {D(2024, 9, 9 + i % 5): "O", D(2024, 9, 16): "/", D(2024, 9, 23): "/"})
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "kwargs"),
+    [
+        ("today", Role.OFFICE, {}),
+        ("groups", Role.ATTENDANCE_LEAD, {}),
+        ("trust", Role.TRUST_LEAD, {}),
+        ("pupil", Role.ATTENDANCE_LEAD, {"pupil": "ava"}),
+    ],
+)
+def test_report_pages_cost_the_same_queries_for_more_pupils(
+    client, small, django_assert_num_queries, name, role, kwargs
+):
+    user = staff(small.school, role)
+    client.force_login(user)
+    params = {"pupil_id": getattr(small, kwargs["pupil"]).pk} if kwargs else {}
+    address = url(small.school, name, **params)
+    _more_pupils(small, 1)  # someone marked this week, so every part of each page has rows
+    client.get(address)
+    with django_assert_num_queries(PAGE_QUERIES[name]):
+        client.get(address)
+    _more_pupils(small)
+    with django_assert_num_queries(PAGE_QUERIES[name]):
+        client.get(address)
+
+
+# today: 4 of its own + the calling list's (absences.selectors.calling, about 14).
+PAGE_QUERIES = {"today": 18, "groups": 10, "trust": 10, "pupil": 15}
