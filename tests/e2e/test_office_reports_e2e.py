@@ -78,7 +78,10 @@ def test_the_office_logs_a_call_and_the_teachers_register_shows_it_locked(live_s
     tablet.get_by_label("First day").fill(day.isoformat())
     tablet.get_by_label("Expected last day").fill(day.isoformat())
     tablet.get_by_label("Note").fill("Temperature in the night")
+    tablet.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing overflows
+    assert tablet.evaluate("document.documentElement.scrollWidth") <= 390
     tablet.screenshot(path=FORM_SCREENSHOT, full_page=True)
+    tablet.set_viewport_size({"width": 768, "height": 1024})
     tablet.get_by_role("button", name="Log the report").click()
     expect(tablet.get_by_text("Illness for Amir Ahmed")).to_be_visible()
     tablet.screenshot(path=SCREENSHOT, full_page=True)
