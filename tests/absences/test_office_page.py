@@ -347,3 +347,34 @@ def test_the_page_query_count_does_not_grow_with_reports(
     with django_assert_num_queries(9):
         page = client.get(url(school, pupil=pupil.pk))
     assert page.content.decode().count("Accept<span") == 12
+
+
+def test_accepting_a_report_the_register_contradicts_asks_then_keeps_or_replaces(
+    client, school, week, pupil, mother, illness, office
+):
+    """The teacher marked Amir present this morning; his parent's report says ill all day:
+    the office is asked, and chooses to keep the register's mark."""
+    with scopes_disabled():
+        MarkFactory(pupil=pupil, session=week[(MON, "AM")], code_id="/")
+    report = AbsenceReportFactory(
+        pupil=pupil, contact=mother, reason=illness, source="parent", status="pending"
+    )
+    accept = reverse(
+        "absences:report_accept", kwargs={"school_slug": school.slug, "report_id": report.pk}
+    )
+    client.force_login(office)
+    asked = client.post(accept)
+    assert asked.status_code == 409
+    html = asked.content.decode()
+    assert "Mon 9 Sep AM holds /" in html
+    assert 'value="keep"' in html and 'value="replace"' in html
+    report.refresh_from_db()
+    assert report.status == "pending"
+    assert client.post(accept, {"on_conflict": "keep"}).status_code == 302
+    report.refresh_from_db()
+    assert report.status == "accepted"
+    with scopes_disabled():
+        assert dict(Mark.objects.filter(pupil=pupil).values_list("session__period", "code_id")) == {
+            "AM": "/",
+            "PM": "I",
+        }
