@@ -266,3 +266,25 @@ def test_a_contact_of_another_pupil_is_refused_and_nothing_is_recorded(dsat):
     assert "contact" in refused.value.message_dict
     with scopes_disabled():
         assert not CallAttempt.objects.exists()
+
+
+def test_the_beat_task_escalates_at_the_deadline_and_a_redelivery_moves_nothing(dsat):
+    import time_machine
+
+    from absences.tasks import calling_deadlines_everywhere
+
+    pupil = PupilFactory(school=dsat, registration_group=RegistrationGroupFactory(school=dsat))
+    absent_today(pupil)
+    with time_machine.travel(at(WED, 9, 50), tick=False):
+        calling_deadlines_everywhere()
+    with scopes_disabled():
+        assert CallingDay.objects.get(pupil=pupil).status == "to_call"
+    with time_machine.travel(at(WED, 10, 2), tick=False):
+        calling_deadlines_everywhere()
+        calling_deadlines_everywhere()  # the broker delivers it again
+    with scopes_disabled():
+        day = CallingDay.objects.get(pupil=pupil)
+        from registers.models import Event
+
+        escalations = Event.objects.filter(kind="calling_not_accounted_for").count()
+    assert (day.status, day.escalated_at, escalations) == ("not_accounted_for", at(WED, 10, 2), 1)
