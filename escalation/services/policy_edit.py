@@ -25,11 +25,13 @@ from ..models import EscalationPolicy, Issuer
 
 
 def _check(rules: list[dict]) -> list[dict]:
+    """The ladder, validated as a whole (ids unique, every rule usable); returned as
+    given, so rules nobody edited keep their stored form."""
     try:
-        parsed = ladder.ladder_from_data(rules)
+        ladder.ladder_from_data(rules)
     except ladder.LadderError as exc:
         raise ValidationError({"rules": exc.messages}) from exc
-    return ladder.ladder_to_data(parsed)
+    return rules
 
 
 def _save(
@@ -61,6 +63,13 @@ def _stale() -> ValidationError:
             "make the change again."
         }
     )
+
+
+def _same(before: dict, after: dict) -> bool:
+    try:
+        return ladder.rule_from_data(before) == ladder.rule_from_data(after)
+    except ladder.LadderError:  # the stored rule no longer validates: the edit mends it
+        return False
 
 
 def rule_index(rules: list[dict], rule_id: str) -> int | None:
@@ -103,16 +112,16 @@ def rule_save(
     i = rule_index(rules, rule_id)
     if i is None:
         raise ValidationError({"rules": f"There is no rule {rule_id} in the policy."})
-    data = {**data, "id": rule_id}
     try:
-        ladder.rule_from_data(data)
+        data = ladder.rule_to_data(ladder.rule_from_data({**data, "id": rule_id}))
     except ladder.LadderError as exc:
         raise ValidationError({"rules": exc.messages}) from exc
     before = rules[i]
+    # Unchanged in meaning (only its stored form would differ): nothing to save.
+    if _same(before, data):
+        return
     rules[i] = data
     rules = _check(rules)
-    if rules[i] == before:
-        return
     with transaction.atomic():
         if not _save(
             policy=policy,
