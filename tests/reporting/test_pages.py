@@ -2,6 +2,7 @@
 school of tests/reporting/small_school.py), and queries that do not grow with pupils."""
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from registers import events
 from registers.models import Role
-from tests.factories import PupilFactory, SchoolFactory, mark_days, staff
+from tests.factories import PupilFactory, SchoolFactory, mark_days, school_calendar, staff
 from tests.reporting.small_school import D, small_school
 
 # Monday of the third week, mid-morning: the AM registers have closed.
@@ -252,3 +253,45 @@ def test_report_pages_cost_the_same_queries_for_more_pupils(
 
 # today: 4 of its own + the calling list's (absences.selectors.calling, about 14).
 PAGE_QUERIES = {"today": 18, "groups": 10, "trust": 10, "pupil": 15}
+
+
+def test_the_best_group_of_the_week_in_each_key_stage(client, small):
+    """The week of 16 Sep, as of Friday 20. Ash (Y3) this week: Ava 10/10 (her L counts
+    as attended), Ben 10/10, Dan 8/10, Eve 9/10 = 37/40 (92.50%); Birch (Y4) this week:
+    Cara 0/10 (O). Both are key stage 2: Ash is its best group."""
+    school = small.school
+    with time_machine.travel(dt.datetime(2024, 9, 20, 15, tzinfo=ZoneInfo("Europe/London"))):
+        response = opened(client, staff(school, Role.HEADTEACHER), url(school, "groups"))
+    best = response.context["best"]
+    assert [(b.key_stage, b.group.name, b.week.attendance_pct) for b in best] == [
+        ("Key stage 2", "Ash", Decimal("92.50"))
+    ]
+    figures = {g.group.name: g for g in response.context["figures"]}
+    assert figures["Birch"].week.attendance_pct == Decimal("0.00")
+    # This term (marks from 9 Sep): Birch has Cara's 20 and Dan's 10 of his first week
+    assert figures["Birch"].term.summary.possible == 20 + 10
+
+
+def test_the_trust_view_counts_each_school_by_hand(client, small):
+    school = small.school
+    sister = SchoolFactory(trust=school.trust, name="Sister School")
+    with scopes_disabled():
+        school_calendar(sister)
+        one = PupilFactory(school=sister, year_group="3")
+        two = PupilFactory(school=sister, year_group="5")
+        mark_days(one, {D(2024, 9, d): "/" for d in (9, 10, 11, 12, 13)})  # 10 of 10
+        mark_days(two, {**{D(2024, 9, d): "/" for d in (9, 10, 11)}, D(2024, 9, 12): "G",
+                        D(2024, 9, 13): "G"})  # fmt: skip
+    response = opened(client, staff(school, Role.TRUST_LEAD), url(school, "trust") + RANGE)
+    figures = {f.school.name: f for f in response.context["figures"]}
+    mine, theirs = figures[school.name].whole, figures["Sister School"].whole
+    assert (mine.summary.possible, mine.summary.attended, mine.persistent) == (96, 81, 3)
+    # Sister: 10/10 and 6/10 (4 G): 16 of 20 = 80%; one persistent absentee of two
+    assert (theirs.summary.possible, theirs.summary.attended) == (20, 16)
+    assert (theirs.attendance_pct, theirs.persistent, theirs.persistent_rate_pct) == (
+        Decimal("80.00"),
+        1,
+        Decimal("50.00"),
+    )
+    body = response.content.decode()
+    assert url(sister, "dashboard") in body  # each school opens
