@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from escalation.models import NoticeStatus, PenaltyNotice
 from tests.escalation.preset_school import (
+    FIRST_DAY,
     UNDER_AGE,
     days_coded,
     decision,
@@ -352,3 +353,43 @@ def test_BS_14_an_N_unresolved_after_5_school_days_asks_the_office_once(school):
     assert overdue["actions"][0]["role"] == "office"
     # Not again while the office's task is open.
     assert decision(run(school, D(2024, 10, 16)), unresolved, "welfare") is None
+
+
+@scopes_disabled()
+def last_year(school):
+    """2023/24 as one term (4 Sep 2023 - 19 Jul 2024), with its sessions."""
+    from registers.calendar_changes import sessions_generate
+    from tests.factories import AcademicYearFactory, TermFactory
+
+    year = AcademicYearFactory(
+        school=school, name="2023/24", starts=D(2023, 9, 1), ends=D(2024, 8, 31)
+    )
+    TermFactory(
+        school=school,
+        academic_year=year,
+        name="Whole year",
+        starts=D(2023, 9, 4),
+        ends=D(2024, 7, 19),
+        half_term_starts=None,
+        half_term_ends=None,
+    )
+    sessions_generate(school=school, start=D(2023, 9, 4), end=D(2024, 7, 19))
+    return school_days(school, D(2023, 9, 4), D(2024, 7, 19))
+
+
+def test_BS_42_september_letter_to_last_years_persistent_absentees(school):
+    days = last_year(school)
+    was_pa = pupil(school, forename="WasPA")
+    was_fine = pupil(school, forename="WasFine")
+    tenth = -(-len(days) // 5)  # a fifth of the days (rounded up), half of each: 10%
+    marks(was_pa, FIRST_DAY, {day: ("/", "C") for day in days[:tenth]}, start=days[0])
+    marks(was_fine, FIRST_DAY, {day: ("/", "C") for day in days[: tenth - 1]}, start=days[0])
+
+    night = run(school, FIRST_DAY)
+
+    assert "pa_letter" in night["calendar_points"]
+    letter = decision(night, was_pa, "attendance")
+    assert letter["rule"] == "blue-sky/BS-42"
+    assert letter["from_stage"] == letter["to_stage"] == "none"
+    assert kinds(letter, "letter") == ["persistent_absence"]
+    assert decision(night, was_fine, "attendance") is None

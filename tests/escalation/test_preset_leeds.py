@@ -147,3 +147,37 @@ def test_LE_16_home_visit_on_the_3rd_consecutive_day_of_absence_not_the_2nd(scho
 
     assert [d["rule"] for d in decisions(night, three, "welfare")] == ["leeds/LE-16"]
     assert decisions(night, two, "welfare") == []
+
+
+def test_LE_26_penalty_warning_below_80_with_the_national_threshold_LE_27_notice_after(school):
+    unauthorised = pupil(school, forename="Unauthorised")
+    authorised = pupil(school, forename="Authorised")
+    feb_14 = D(2025, 2, 14)
+    days = school_days(school, D(2024, 9, 3), feb_14)
+    # Away every Monday and Tuesday: attendance 60%, 4 sessions a school week.
+    marks(unauthorised, feb_14, {day: "O" for day in days if day.weekday() < 2})
+    marks(authorised, feb_14, {day: "C" for day in days if day.weekday() < 2})
+
+    first = run(school, HT_1)
+    assert decision(first, unauthorised, "attendance")["rule"] == "leeds/LE-17"
+    assert decision(first, unauthorised, "legal") is None  # letter one comes first
+
+    second = run(school, HT_2)
+    assert decision(second, unauthorised, "attendance")["rule"] == "leeds/LE-22"
+    warning = decision(second, unauthorised, "legal")
+    assert (warning["rule"], warning["to_stage"]) == ("leeds/LE-26", "warning")
+    assert kinds(warning, "letter") == ["penalty_warning"]
+    # Below 80% too, but no unauthorised absence: no legal step.
+    assert decision(second, authorised, "legal") is None
+
+    third = run(school, feb_14)
+    assert decision(third, unauthorised, "attendance")["rule"] == "leeds/LE-24"
+    notice = decision(third, unauthorised, "legal")
+    assert (notice["rule"], notice["from_stage"], notice["to_stage"]) == (
+        "leeds/LE-27",
+        "warning",
+        "penalty_notice",
+    )
+    (action,) = [a for a in notice["actions"] if a["type"] == "legal"]
+    assert (action["issuer"], action["notice_number"], action["amount_gbp"]) == ("la", 1, 80)
+    assert decision(third, authorised, "legal") is None
