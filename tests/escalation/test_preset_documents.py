@@ -127,3 +127,11 @@ def test_data_is_a_copy_a_school_may_edit():
     rules = presets.data("dsat")
     rules[0]["id"] = "XX-1"
     assert presets.data("dsat")[0]["id"] == "DS-09"
+
+
+def test_setup_school_accepts_exactly_the_presets_that_exist():
+    """`setup_school`'s `policy` key (registers, which cannot import escalation) keeps its
+    own list: it must name the same five presets."""
+    from registers.setup_file import POLICY_PRESETS
+
+    assert list(POLICY_PRESETS) == presets.PRESETS
