@@ -113,5 +113,6 @@ def procedure(request, school_slug):
         "form": form,
         "procedure": current,
         "presets": sorted(PRESET_NAMES.items(), key=lambda p: p[1]),
+        "preset_name": PRESET_NAMES.get(current.preset, ""),
     }
     return render(request, "absences/procedure_settings.html", context, status=status)

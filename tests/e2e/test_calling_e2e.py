@@ -96,6 +96,8 @@ def test_the_office_works_the_calling_list(live_server, tablet, monkeypatch):
     # The foster carer does not answer.
     page.get_by_role("link", name="Contacts and record a call for Zoe Young").click()
     expect(page.get_by_label("1. Jo Carer (Foster carer) 07700 900456")).to_be_checked()
+    assert Axe().run(page).violations_count == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_label("No answer").check()
     page.get_by_role("button", name="Record the attempt").click()
     expect(page.get_by_text("Attempt recorded for Zoe Young.")).to_be_visible()
@@ -126,3 +128,13 @@ def test_the_office_works_the_calling_list(live_server, tablet, monkeypatch):
             "spoke",
         ]
     page.screenshot(path="/tmp/calling-list.png", full_page=True)
+
+    # The attendance lead's settings page works on the phone too.
+    lead = staff(school, Role.ATTENDANCE_LEAD, first_name="Maya", last_name="Lead")
+    page.context.clear_cookies()
+    page.context.add_cookies([login_cookie(live_server, lead)])
+    page.goto(live_server.url + reverse("absences:procedure", kwargs={"school_slug": school.slug}))
+    expect(page.get_by_label("Every absent pupil accounted for by")).to_have_value("23:59")
+    assert Axe().run(page).violations_count == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path="/tmp/calling-procedure.png", full_page=True)
