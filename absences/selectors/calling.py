@@ -158,10 +158,12 @@ def status_of(
     explained: bool,
     why: str,
 ) -> str:
-    if row is not None and row.status != CallingDay.Status.TO_CALL:
-        return row.status
+    # An absence explained since (a parent rang the office after the deadline) or a
+    # contact reached closes the day, whatever the beat stored before.
     if explained or any(a.outcome == CallAttempt.Outcome.SPOKE for a in attempts):
         return CallingDay.Status.ACCOUNTED_FOR
+    if row is not None and row.status != CallingDay.Status.TO_CALL:
+        return row.status
     return CallingDay.Status.NOT_ACCOUNTED_FOR if why else CallingDay.Status.TO_CALL
 
 

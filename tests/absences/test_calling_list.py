@@ -288,3 +288,19 @@ def test_the_beat_task_escalates_at_the_deadline_and_a_redelivery_moves_nothing(
 
         escalations = Event.objects.filter(kind="calling_not_accounted_for").count()
     assert (day.status, day.escalated_at, escalations) == ("not_accounted_for", at(WED, 10, 2), 1)
+
+
+def test_an_absence_explained_after_the_deadline_is_accounted_for_again(dsat):
+    pupil = PupilFactory(school=dsat, registration_group=RegistrationGroupFactory(school=dsat))
+    mark = absent_today(pupil)
+    with school_scope(dsat):
+        calling_escalate(school=dsat, now=at(WED, 10, 1))
+    # The parent rings the office at 10:30 and the office records illness.
+    with scopes_disabled():
+        type(mark).objects.filter(pk=mark.pk).update(code_id="I")
+    assert listed(dsat, at(WED, 10, 31)).entries[0].status == "accounted_for"
+    with school_scope(dsat):
+        run = calling_escalate(school=dsat, now=at(WED, 10, 33))
+    with scopes_disabled():
+        assert CallingDay.objects.get(pupil=pupil).status == "accounted_for"
+    assert run.accounted == [pupil.pk]
