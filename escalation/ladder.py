@@ -191,8 +191,10 @@ class Test:
     value: str = "1"
 
     @cached_property
-    def number(self) -> Fraction:
-        return Fraction(Decimal(self.value))
+    def number(self) -> Fraction | int:
+        """The value, exact: an int when whole (compared with counts at int speed)."""
+        n = Fraction(Decimal(self.value))
+        return n.numerator if n.denominator == 1 else n
 
     def holds(self, figure: Fraction | int | None) -> bool:
         """The comparison on a figure (None, no figure: never holds)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from registers.metrics import SchoolCalendar
 
@@ -131,11 +132,15 @@ class _Pupil:
     def stage(self, track: str) -> str:
         return self.state.track(track).stage if track in STAGED_TRACKS else "none"
 
+    @cached_property
+    def of_compulsory_age(self) -> bool:
+        return points.compulsory_school_age(self.facts.date_of_birth, self.n.as_of)
+
     def pupil_ok(self, rule: Rule) -> bool:
         c, f = rule.pupil, self.facts
         csa = None
         if c.compulsory_age is not None or rule.track == "legal":
-            csa = points.compulsory_school_age(f.date_of_birth, self.n.as_of)
+            csa = self.of_compulsory_age
         # Legal steps only for pupils of compulsory school age (RULES.md §0.5), whatever
         # the rule says.
         if rule.track == "legal" and not csa:
@@ -208,7 +213,7 @@ class _Pupil:
         return True
 
     def figure(self, rule: Rule, test: Test):
-        return self.n.figures.value(self.facts.pupil_id, test.metric, rule.track)
+        return self.n.column(rule, test).get(self.facts.pupil_id, (None, 0))
 
     def test_holds(self, rule: Rule, test: Test) -> bool:
         value, possible = self.figure(rule, test)
@@ -255,6 +260,14 @@ class Evaluation:
         self.figures = figures
         self.settings = settings
         self.episode_starts = episode_starts or {}
+        # Each test's column of figures, found once (not once per pupil).
+        self._columns: dict[int, dict] = {}
+
+    def column(self, rule: Rule, test: Test) -> dict[int, tuple]:
+        found = self._columns.get(id(test))
+        if found is None:
+            found = self._columns[id(test)] = self.figures.column(test.metric, rule.track)
+        return found
 
     def episode_start(self, rule: Rule, pupil_id: int) -> date | None:
         return self.episode_starts.get((rule.id, pupil_id))

@@ -24,6 +24,8 @@ from registers.metrics import Bounds, SchoolCalendar
 
 from ..ladder import UNAUTHORISED_CODES, Metric, Rule, Test, Window
 
+# The latest school day up to as-of, counted with the shared windows (see `_runs`).
+LAST_DAY = "last_school_day"
 # Windows counted from each pupil's own date, not shared by the school.
 OWN_DATE_WINDOWS = ("since_stage", "since_notice")
 
@@ -134,10 +136,14 @@ class Figures:
         self.bounds: dict[str, Bounds | None] = {}
 
     def value(self, pupil_id: int, metric: Metric, track: str = "") -> tuple:
+        return self.column(metric, track).get(pupil_id, (None, 0))
+
+    def column(self, metric: Metric, track: str = "") -> dict[int, tuple]:
+        """Every pupil's (figure, possible) of a metric (a `since_stage` one per track)."""
         key = metric_key(metric)
         if metric.window and metric.window.kind == "since_stage":
             key = f"{track}:{key}"
-        return self.values.get(key, {}).get(pupil_id, (None, 0))
+        return self.values.get(key, {})
 
     def put(self, key: str, pupil_id: int, value: tuple) -> None:
         self.values.setdefault(key, {})[pupil_id] = value
@@ -188,6 +194,8 @@ def compute(
                 stats.INDICATOR_WINDOWS, calendar=calendar, as_of=as_of
             ).items()
         }
+    if any(t.metric.kind == "consecutive_days" for _, t in tests):
+        bounds[LAST_DAY] = metrics.LastSchoolDays(1).bounds(calendar, as_of)
     figures.bounds = bounds
     tally = None
     live = [b for b in bounds.values() if b]
@@ -220,7 +228,7 @@ def compute(
                 figures.put(key, pid, _value_of(m, summary, summary.codes))
     _rearmed(figures, school, as_of, counted, dates, bounds, set(ids))
     _own_dates(figures, school, as_of, counted, dates, calendar, set(ids))
-    _runs(figures, school, as_of, tests, calendar, ids)
+    _runs(figures, school, as_of, tests, calendar, ids, tally)
     if indicator_keys and tally is not None:
         _indicators(figures, tally, indicator_keys, bounds, calendar, ids)
     _refused_leave(figures, school, as_of, counted, calendar, ids)
@@ -297,18 +305,34 @@ def _own_dates(figures, school, as_of, counted, dates: PupilDates, calendar, ids
                     figures.put(key, pid, _value_of(m, summary, summary.codes))
 
 
-def _runs(figures, school, as_of, tests, calendar, ids) -> None:
+def _runs(figures, school, as_of, tests, calendar, ids, tally) -> None:
+    """`consecutive_days` per set of codes, asked only for the pupils who could have a
+    run: a run ends on the latest school day, so a pupil whose sessions that day include
+    none of the codes (and none that was not possible) has none. The night's count of
+    that day (window `LAST_DAY`) finds them; most pupils were in school."""
     by_codes: dict[tuple[str, ...], list[Test]] = {}
     for _, test in tests:
         if test.metric.kind == "consecutive_days":
             by_codes.setdefault(test.metric.codes, []).append(test)
     for codes, group in by_codes.items():
-        runs = metrics.consecutive_days(
-            school=school,
-            as_of=as_of,
-            codes=codes,
-            at_most=_needed_run(group),
-            calendar=calendar,
+        candidates = ids
+        if tally is not None and LAST_DAY in tally.index:
+            candidates = [
+                pid
+                for pid in ids
+                if tally.sessions(pid, LAST_DAY, codes) or tally.not_possible(pid, LAST_DAY)
+            ]
+        runs = (
+            metrics.consecutive_days(
+                school=school,
+                as_of=as_of,
+                codes=codes,
+                at_most=_needed_run(group),
+                pupils=candidates,
+                calendar=calendar,
+            )
+            if candidates
+            else {}
         )
         key = metric_key(group[0].metric)
         figures.values[key] = {pid: (runs.get(pid, 0), 0) for pid in ids}
