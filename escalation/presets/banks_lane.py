@@ -64,6 +64,7 @@ RULES = [
         "type": "event",
         "when": HT_END,
         "tests": [att("ytd", "<=", 90)],
+        "min_possible": 20,
         "actions": [task("review", "attendance_officer", to="la", due=10, note="EWO review")],
         "approval": False,
     },
@@ -86,6 +87,7 @@ RULES = [
         "to_stage": "stage_1",
         "when": HT_END,
         "tests": [att("ytd", "<=", 90)],
+        "min_possible": 20,
         "actions": [letter("stage_1")],
         "approver": "attendance_lead",
     },
@@ -98,6 +100,7 @@ RULES = [
         "to_stage": "stage_2",
         "when": HT_END,
         "tests": [att("since_stage", "<=", 90)],
+        "min_possible": 20,
         "actions": [
             letter("meeting_invitation"),
             task("meeting", "attendance_officer", due=10, note="attendance meeting in school"),
@@ -113,6 +116,7 @@ RULES = [
         "to_stage": "stage_3",
         "when": HT_END,
         "tests": [att("since_stage", "<=", 90)],
+        "min_possible": 20,
         "actions": [
             task(
                 "referral",
@@ -132,6 +136,7 @@ RULES = [
         "from_stages": OPEN_STAGES,
         "when": HT_END,
         "tests": [att("since_stage", ">", 90)],
+        "min_possible": 20,
         "actions": [letter("improvement")],
         "approver": "attendance_lead",
     },
@@ -214,6 +219,7 @@ RULES = [
         "type": "event",
         "when": HT_END,
         "tests": [att("ytd", "<=", 90)],
+        "min_possible": 20,
         "actions": [report("termly_list")],
         "approver": "attendance_lead",
     },

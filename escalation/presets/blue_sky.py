@@ -123,6 +123,7 @@ RULES = [
         "to_stage": "stage_1",
         "when": REVIEW2,
         "tests": [pa("ytd")],
+        "min_possible": 20,
         "actions": [letter("stage_1")],
         "approver": "attendance_lead",
     },
@@ -135,6 +136,7 @@ RULES = [
         "to_stage": "stage_2",
         "when": REVIEW2,
         "tests": [att("since_stage", "<=", 90)],
+        "min_possible": 20,
         "actions": [
             task("call", "attendance_lead", due=5, note="set an attendance target; medical card"),
             letter("stage_2"),
@@ -150,6 +152,7 @@ RULES = [
         "to_stage": "stage_3",
         "when": REVIEW2,
         "tests": [att("since_stage", "<=", 90)],
+        "min_possible": 20,
         "actions": [
             task("meeting", "attendance_lead", due=10, note="attendance interview"),
             letter("stage_3"),
@@ -164,6 +167,7 @@ RULES = [
         "from_stages": ["stage_3"],
         "when": REVIEW2,
         "tests": [att("since_stage", "<=", 90)],
+        "min_possible": 20,
         "actions": [
             task(
                 "review",
@@ -182,6 +186,7 @@ RULES = [
         "to_stage": "alternative_action",
         "when": REVIEW2,
         "tests": [att("since_notice", "<=", 90)],
+        "min_possible": 20,
         "once": "year",
         "actions": [
             legal("alternative_action"),
@@ -197,6 +202,7 @@ RULES = [
         "from_stages": OPEN_STAGES,
         "when": REVIEW2,
         "tests": [att("since_stage", ">", 90)],
+        "min_possible": 20,
         "actions": [letter("improvement")],
         "approver": "attendance_lead",
     },
@@ -208,6 +214,7 @@ RULES = [
         "to_stage": "stage_3",
         "when": REVIEW2,
         "tests": [severe("ytd")],
+        "min_possible": 20,
         "actions": [
             task("meeting", "attendance_lead", due=10, note="attendance interview"),
             letter("stage_3"),
@@ -235,6 +242,7 @@ RULES = [
         "type": "event",
         "when": {"point": "year_start", "label": PA_LETTER},
         "tests": [pa("prev_year")],
+        "min_possible": 20,
         "actions": [letter("persistent_absence")],
         "approver": "attendance_lead",
     },
@@ -245,6 +253,7 @@ RULES = [
         "type": "event",
         "when": {"point": "term_start", "terms": [2], "label": PA_LETTER},
         "tests": [pa("year_to_prev_term")],
+        "min_possible": 20,
         "actions": [letter("persistent_absence")],
         "approver": "attendance_lead",
     },
@@ -255,6 +264,7 @@ RULES = [
         "type": "event",
         "when": {"point": "month_end", "months": [4], "label": PA_LETTER},
         "tests": [pa("year_to_prev_term")],
+        "min_possible": 20,
         "actions": [letter("persistent_absence")],
         "approver": "attendance_lead",
     },

@@ -95,6 +95,7 @@ RULES = [
         "when": TERM_END,
         "opened_by": "term_start",
         "tests": [pa("ytd")],
+        "min_possible": 20,
         "actions": [
             task(
                 "meeting",
@@ -142,6 +143,7 @@ RULES = [
         "type": "event",
         "when": TERM_END,
         "tests": [pa("ytd")],
+        "min_possible": 20,
         "actions": [report("termly_list")],
         "approver": "attendance_officer",
     },
@@ -204,6 +206,7 @@ RULES = [
         "from_stages": OPEN_STAGES,
         "when": TERM_END,
         "tests": [not_pa("ytd")],
+        "min_possible": 20,
         "approval": False,
     },
     {

@@ -68,6 +68,7 @@ RULES = [
         "from_stages": OPEN_STAGES,
         "when": BLOCK,
         "tests": [att(THIS_BLOCK, ">=", 96)],
+        "min_possible": 20,
         "actions": [letter("improvement")],
         "approver": "headteacher",
     },
@@ -78,6 +79,7 @@ RULES = [
         "type": "event",
         "when": BLOCK,
         "tests": [att(THIS_BLOCK, ">=", 94), att(THIS_BLOCK, "<", 96)],
+        "min_possible": 20,
         "actions": [letter("traffic_yellow")],
         "approver": "headteacher",
         # "an optional 'yellow letter' which schools may use": off until the school opts in.
@@ -91,6 +93,7 @@ RULES = [
         "to_stage": "stage_1",
         "when": BLOCK,
         "tests": [att(THIS_BLOCK, ">", 90), att(THIS_BLOCK, "<", 94)],
+        "min_possible": 20,
         "actions": [letter("traffic_amber")],
         "approver": "headteacher",
     },
@@ -104,6 +107,7 @@ RULES = [
         "to_stage": "stage_2",
         "when": BLOCK,
         "tests": [att(THIS_BLOCK, "<=", 90)],
+        "min_possible": 20,
         "any_of": [att(LAST_BLOCK, "<=", 90), pa("prev_term"), pa("prev_year")],
         "actions": [
             letter("traffic_red"),
@@ -122,6 +126,7 @@ RULES = [
         "to_stage": "stage_2",
         "when": BLOCK,
         "tests": [att(THIS_BLOCK, "<=", 90)],
+        "min_possible": 20,
         "actions": [letter("traffic_red")],
         "approver": "headteacher",
     },
@@ -135,6 +140,7 @@ RULES = [
         "when": BLOCK,
         "meeting_held": True,
         "tests": [att(THIS_BLOCK, "<=", 90)],
+        "min_possible": 20,
         "actions": [
             letter("meeting_invitation"),
             task(
@@ -213,6 +219,7 @@ RULES = [
         "type": "event",
         "when": {"point": "month_end", "months": [9], "label": "pa_check"},
         "tests": [pa("prev_year")],
+        "min_possible": 20,
         "actions": [task("call", "attendance_lead", due=5, note="celebrate or show concern")],
         "approval": False,
     },

@@ -117,6 +117,9 @@ def test_BS_28_stage_1_letter_at_the_review_at_90_percent_not_above(school):
     above = pupil(school, forename="Above")
     marks(at_90, REVIEW_1, absent_sessions(school, 9))  # 81 / 90 = 90%: PA
     marks(above, REVIEW_1, absent_sessions(school, 8))  # 82 / 90
+    # Joined a week ago: 12 possible sessions, 2 absent (83%). Too few to judge (§0.6).
+    joiner = pupil(school, forename="Joiner", on_roll_from=D(2024, 11, 4))
+    marks(joiner, REVIEW_1, {D(2024, 11, 5): ("C", None), D(2024, 11, 6): ("C", None)})
 
     # Not a review day: nothing on the attendance track.
     assert decision(run(school, D(2024, 11, 8)), at_90, "attendance") is None
@@ -130,6 +133,7 @@ def test_BS_28_stage_1_letter_at_the_review_at_90_percent_not_above(school):
     assert kinds(letter, "letter") == ["stage_1"]
     assert letter["evidence"]["absence_pct[ytd]"]["possible"] == 90
     assert decision(night, above, "attendance") is None
+    assert decision(night, joiner, "attendance") is None
 
 
 def test_BS_29_stage_2_without_improvement_and_BS_33_congratulation_with_it(school):
