@@ -181,8 +181,12 @@ def _next_step(*, procedure, entry: CallingEntry, to_try: list[Contact], closed_
         how = FirstContact(procedure.first_contact).label.lower()
         entry.next_step = f"Send a {how}" + (f" to {first.name}" if first else "")
         return
-    if closed_at is not None:
-        entry.call_due = closed_at + timedelta(minutes=procedure.call_after_minutes)
+    # The call is due N minutes after the first message (DS-12), or after the register
+    # closed when no message went.
+    texts = [a.at for a in entry.attempts if a.outcome == CallAttempt.Outcome.TEXT_SENT]
+    start = texts[0] if texts else closed_at
+    if start is not None:
+        entry.call_due = start + timedelta(minutes=procedure.call_after_minutes)
     following = next((c for c in to_try if c.pk not in attempted), None)
     entry.next_contact = following
     if following is not None:

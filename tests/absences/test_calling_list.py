@@ -304,3 +304,22 @@ def test_an_absence_explained_after_the_deadline_is_accounted_for_again(dsat):
     with scopes_disabled():
         assert CallingDay.objects.get(pupil=pupil).status == "accounted_for"
     assert run.accounted == [pupil.pk]
+
+
+def test_dsat_texts_first_then_calls_15_minutes_after_the_message_ds_11_ds_12(dsat):
+    pupil = PupilFactory(school=dsat, registration_group=RegistrationGroupFactory(school=dsat))
+    mum = ContactFactory(pupil=pupil, priority=1, name="Mum")
+    absent_today(pupil)
+    assert listed(dsat, at(WED, 9, 6)).entries[0].next_step == "Send a text message to Mum"
+    with school_scope(dsat):
+        call_attempt_record(
+            school=dsat,
+            pupil=pupil,
+            contact=mum,
+            outcome="text_sent",
+            user=staff(dsat, "office"),
+            role="office",
+            at=at(WED, 9, 10),
+        )
+    entry = listed(dsat, at(WED, 9, 12)).entries[0]
+    assert (entry.next_step, entry.call_due) == ("Call Mum (contact 1)", at(WED, 9, 25))
