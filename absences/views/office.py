@@ -241,9 +241,9 @@ def _report_or_404(request, report_id) -> AbsenceReport:
 @roles_required(ROLES_REPORTS)
 def accept(request, school_slug, report_id):
     """Accept a parent's pending report (POST); on a conflict the office page asks."""
+    report = _report_or_404(request, report_id)  # another school's id: 404 first
     if request.method != "POST":
         return redirect("absences:office", school_slug=school_slug)
-    report = _report_or_404(request, report_id)
     choice = request.POST.get("on_conflict") or None
     try:
         report_accept(
@@ -269,9 +269,9 @@ def accept(request, school_slug, report_id):
 @roles_required(ROLES_REPORTS)
 def withdraw(request, school_slug, report_id):
     """Withdraw a report (POST `why`, optional `amend_marks`)."""
+    report = _report_or_404(request, report_id)  # another school's id: 404 first
     if request.method != "POST":
         return redirect("absences:office", school_slug=school_slug)
-    report = _report_or_404(request, report_id)
     try:
         report_withdraw(
             report=report,
