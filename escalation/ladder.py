@@ -680,6 +680,17 @@ def _number(value: str) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
+_LETTER_WORDS = {
+    "traffic_yellow": "yellow",
+    "traffic_amber": "amber",
+    "traffic_red": "red",
+    "lateness_1": "first lateness",
+    "lateness_2": "second lateness",
+    "certificate_100": "100% certificate",
+    "improvement": "congratulation",
+}
+
+
 def _window_words(window: Window | None) -> str:
     if window is None:
         return ""
@@ -712,6 +723,14 @@ def _test_words(test: Test) -> str:
     }[m.kind]
     rearm = " (counting only sessions after the last warning or notice)" if m.rearm else ""
     return f"{what} in {over}{rearm} are {op} {n}"
+
+
+def _at_its_end(text: str, when: When) -> str:
+    """ "the current block of 6 school weeks" reads "the block" in a rule run at the end
+    of each 6-week block."""
+    if when.point == "block_end" and when.weeks:
+        return text.replace(f"the current block of {when.weeks} school weeks", "the block")
+    return text
 
 
 def _band_words(tests) -> list[str]:
@@ -758,7 +777,7 @@ def _when_words(when: When) -> str:
 
 def _action_words(action: Action, rule: Rule) -> str:
     if action.type == "letter":
-        kind = action.kind.replace("_", " ")
+        kind = _LETTER_WORDS.get(action.kind, action.kind.replace("_", " "))
         if rule.approval:
             who = _ROLE_WORDS.get(rule.approver, "a member of staff")
             return f"draft the {kind} letter for {who} to approve"
@@ -798,7 +817,7 @@ def describe(rule: Rule) -> str:
     attendance over the current block of 6 school weeks is above 90% and below 94%: move
     the attendance track to stage 1 and draft the traffic amber letter for the
     headteacher to approve"."""
-    conditions = _band_words(rule.tests)
+    conditions = [_at_its_end(c, rule.when) for c in _band_words(rule.tests)]
     if rule.any_of:
         conditions.append("either " + " or ".join(_test_words(t) for t in rule.any_of))
     pupil = rule.pupil
