@@ -21,6 +21,7 @@ BL-10/12, LE-33/34):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from absences.events import LeaveEvent, leave_changed
-from absences.evidence import MAX_FILES, evidence_check
+from absences.evidence import MAX_FILES, evidence_check, private_storage
 from absences.models import AbsenceReport, LeaveEvidence, LeaveGround, LeaveRequest
 from registers.models import Contact, Period, Pupil, School, Session
 from registers.services.marks import local_now
@@ -180,7 +181,21 @@ def _checked_files(files: Iterable, *, already: int = 0) -> tuple[list, list[str
     return checked, messages
 
 
-def _store_files(*, request: LeaveRequest, checked, user, now) -> list[LeaveEvidence]:
+@contextmanager
+def _files_undone_on_failure():
+    """The names of files stored inside the block; deleted again if the block fails (the
+    transaction rolled back: no row points at them)."""
+    names: list[str] = []
+    try:
+        yield names
+    except BaseException:
+        storage = private_storage()
+        for name in names:
+            storage.delete(name)
+        raise
+
+
+def _store_files(*, request: LeaveRequest, checked, user, now, names) -> list[LeaveEvidence]:
     stored = []
     for upload, content_type in checked:
         evidence = LeaveEvidence(
@@ -193,6 +208,7 @@ def _store_files(*, request: LeaveRequest, checked, user, now) -> list[LeaveEvid
             uploaded_at=now,
         )
         evidence.file.save(upload.name or "evidence", upload, save=False)
+        names.append(evidence.file.name)
         evidence.save()
         stored.append(evidence)
     return stored
@@ -259,7 +275,7 @@ def leave_request_submit(
         errors = _overlap_errors(school=school, pupil=pupil, first=first, last=last)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with _files_undone_on_failure() as names, transaction.atomic():
         # Two submissions at once: the second waits here, then sees the first's overlap.
         Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
         errors = _overlap_errors(school=school, pupil=pupil, first=first, last=last)
@@ -281,7 +297,7 @@ def leave_request_submit(
         )
         request.full_clean()
         request.save()
-        evidence = _store_files(request=request, checked=checked, user=user, now=now)
+        evidence = _store_files(request=request, checked=checked, user=user, now=now, names=names)
         leave_changed(
             request=request,
             kind=LeaveEvent.SUBMITTED,
@@ -393,11 +409,11 @@ def leave_provide_information(
         errors["files"] = " ".join(file_errors)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with _files_undone_on_failure() as names, transaction.atomic():
         request = _move(
             request=request, to=Status.UNDER_REVIEW, allowed_from=[Status.MORE_INFORMATION]
         )
-        evidence = _store_files(request=request, checked=checked, user=user, now=now)
+        evidence = _store_files(request=request, checked=checked, user=user, now=now, names=names)
         leave_changed(
             request=request,
             kind=LeaveEvent.INFORMATION_PROVIDED,

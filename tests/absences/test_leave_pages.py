@@ -393,3 +393,17 @@ def test_a_disguised_scan_is_refused_on_the_paper_form_and_nothing_is_entered(
 def test_a_teacher_cannot_enter_a_paper_form(client, school, pupil):
     client.force_login(staff(school, Role.TEACHER))
     assert client.get(enter_url(school, pupil)).status_code == 403
+
+
+def test_a_file_stored_by_a_step_that_then_fails_is_deleted_again(private_dir):
+    """No file is left on disk that no evidence row points at (the transaction rolled back)."""
+    from django.core.files.base import ContentFile
+
+    from absences.evidence import private_storage
+    from absences.services.leave import _files_undone_on_failure
+
+    storage = private_storage()
+    with pytest.raises(RuntimeError), _files_undone_on_failure() as names:
+        names.append(storage.save("leave/1/1/scan.pdf", ContentFile(PDF)))
+        raise RuntimeError("the transaction rolled back")
+    assert not storage.exists("leave/1/1/scan.pdf")
