@@ -212,6 +212,9 @@ def child_year(*, school: School, pupil, as_of: date | None = None) -> ChildYear
     as_of = as_of or local_today(school)
     calendar = metrics.SchoolCalendar(school)
     windows = {"year": metrics.YearToDate(), "recent": metrics.LastSchoolWeeks(RECENT_WEEKS)}
+    if forecasting is not None:
+        # The forecast's "current rate" window, counted in the same query.
+        windows["rate"] = metrics.LastSchoolWeeks(forecasting.RECENT_WEEKS)
     tally = metrics.counts(
         school=school, as_of=as_of, windows=windows, pupils=[pupil.pk], calendar=calendar
     )
@@ -232,10 +235,15 @@ def child_year(*, school: School, pupil, as_of: date | None = None) -> ChildYear
     recent = _recent(school=school, pupil=pupil, bounds=recent_bounds, meanings=meanings)
     sentence = ""
     if forecasting is not None and summary.possible:
-        found = forecasting.pupil_forecasts(
-            school=school, as_of=as_of, pupils=[pupil.pk], calendar=calendar
+        # registers.forecast's own arithmetic on this pupil's counts (pure, no queries
+        # beyond the calendar's): the same sentence staff and letters show.
+        remaining = forecasting.remaining_sessions(
+            calendar=calendar, as_of=as_of, on_roll_to=pupil.on_roll_to
         )
-        sentence = found[pupil.pk].sentence(pupil.forename)
+        found = forecasting.forecast(
+            year=summary, remaining=remaining, recent=tally.summary(pupil.pk, "rate")
+        )
+        sentence = found.sentence(pupil.forename)
     return ChildYear(
         school=school,
         as_of=as_of,

@@ -286,6 +286,7 @@ def child(request, school_slug, contact):
     school = request.school
     pupil = contact.pupil
     year = selectors.child_year(school=school, pupil=pupil)
+    leave = selectors.child_leave(school=school, pupil=pupil, limit=None)
     return render(
         request,
         "absences/portal_child.html",
@@ -295,8 +296,8 @@ def child(request, school_slug, contact):
             "recent_weeks": selectors.RECENT_WEEKS,
             "year": year,
             "reports": selectors.child_reports(school=school, pupil=pupil),
-            "leave": selectors.child_leave(school=school, pupil=pupil),
-            "letters": selectors.child_letters(school=school, contact=contact),
+            "leave": leave[:10],
+            "letters": selectors.child_letters(school=school, contact=contact, requests=leave),
         },
     )
 

@@ -171,7 +171,7 @@ def test_the_childs_page_costs_a_fixed_number_of_queries(
 ):
     parent, amara, _ = family
     client.force_login(parent)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(16):
         response = client.get(child_url(amara))
     assert response.status_code == 200
 
@@ -245,3 +245,16 @@ def test_a_parent_losing_parental_responsibility_loses_the_page(client, family):
 def test_the_home_page_needs_a_sign_in(client, db):
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_forecast_is_the_one_staff_see_in_plain_words(client, family, school):
+    from registers.forecast import pupil_forecasts
+    from registers.tenancy import school_scope
+
+    parent, amara, _ = family
+    with school_scope(school):
+        expected = pupil_forecasts(school=school, as_of=TODAY, pupils=[amara.pk])[amara.pk]
+    client.force_login(parent)
+    page = client.get(child_url(amara)).content.decode()
+    assert expected.sentence(amara.forename) in page
+    assert "more days off and Amara is below 90% for the year" in page
