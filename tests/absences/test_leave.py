@@ -559,3 +559,11 @@ def test_the_beat_task_records_refused_leave_taken_for_its_school(
     mark_days(pupil, {day(1): "N"})
     assert leave_refused_taken_at_school.delay(school.pk).get() == 2
     assert {m.code_id for m in marks_of(pupil).values()} == {"G"}
+
+
+def test_a_withdrawn_request_frees_its_sessions_for_a_new_one(school, pupil, parent):
+    first = ask(school, pupil, parent)
+    with school_scope(school):
+        leave_request_withdraw(request=first, user=parent, why="Wrong dates.")
+    again = ask(school, pupil, parent)
+    assert again.pk != first.pk and again.status == Status.SUBMITTED

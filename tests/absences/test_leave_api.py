@@ -110,3 +110,33 @@ def test_assess_answers_the_contract_and_bad_input_is_a_400(school, pupil):
         },
     )
     assert bad.status_code == 400 and {"from", "ground"} <= set(bad.json())
+
+
+def test_a_request_is_read_by_the_office_side_with_its_assessment_not_by_a_teacher(school, pupil):
+    office = api(staff(school, Role.OFFICE))
+    leave_id = office.post(
+        f"{base(school)}leave-requests/", {**FORM, "upn": pupil.upn}, format="json"
+    ).json()["id"]
+    url = f"{base(school)}leave-requests/{leave_id}/"
+    read = office.get(url)
+    assert read.status_code == 200
+    assert {c["rule"] for c in read.json()["assessment"]["checks"]} >= {"retrospective"}
+    assert api(staff(school, Role.TEACHER)).get(url).status_code == 403
+    assert api(staff(school, Role.TEACHER)).get(f"{base(school)}leave-assess/").status_code == 403
+
+
+def test_a_partial_grant_without_sessions_is_a_400_and_changes_nothing(school, pupil):
+    office = api(staff(school, Role.OFFICE))
+    leave_id = office.post(
+        f"{base(school)}leave-requests/", {**FORM, "upn": pupil.upn}, format="json"
+    ).json()["id"]
+    head = api(staff(school, Role.HEADTEACHER))
+    refused = head.post(
+        f"{base(school)}leave-requests/{leave_id}/decision/",
+        {"action": "partly_grant", "decision": "Monday only."},
+        format="json",
+    )
+    assert refused.status_code == 400 and "sessions" in refused.json()
+    with scopes_disabled():
+        assert LeaveRequest.objects.get().status == "submitted"
+        assert not PlannedEntry.objects.exists()
