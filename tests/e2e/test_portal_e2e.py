@@ -1,12 +1,12 @@
-"""A parent on a phone (390 px) reports an absence, asks for leave of absence and later
-reads the decision letter (the absences issue, "How it is checked"). The decision is made
-in the test's set-up by the leave engineer's service, as a headteacher would."""
+"""A parent on a phone (390 px) accepts the school's invitation, reports an absence, asks
+for leave of absence and later reads the decision letter (the absences issue, "How it is
+checked"). The decision is made in the test's set-up by the leave engineer's service, as
+a headteacher would."""
 
 import datetime as dt
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -14,10 +14,11 @@ from playwright.sync_api import expect
 
 from absences.models import AbsenceReport, LeaveRequest
 from absences.services.leave_decide import leave_decide
+from absences.services.portal import invitations_create
 from registers.models import Role
 from registers.tenancy import school_scope
 from tests.absences.factories import AbsenceReasonFactory, school_week
-from tests.factories import ContactFactory, PupilFactory, SchoolFactory, UserFactory, staff
+from tests.factories import ContactFactory, PupilFactory, SchoolFactory, staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -30,12 +31,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def phone(tablet):
     tablet.set_viewport_size(PHONE)
     return tablet
-
-
-def login_cookie(live_server, user):
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
 
 
 def next_weekday(day: dt.date) -> dt.date:
@@ -59,19 +54,30 @@ def accessible(page, name):
 def test_a_parent_reports_an_absence_asks_for_leave_and_reads_the_decision(live_server, phone):
     school = SchoolFactory(name="Oak Lane Primary School", phone="01632 960000")
     amara = PupilFactory(school=school, legal_forename="Amara", legal_surname="Mensah")
-    parent = UserFactory(first_name="Rosa", last_name="Mensah")
-    ContactFactory(pupil=amara, user=parent, name="Rosa Mensah", email="rosa@example.org")
+    rosa = ContactFactory(pupil=amara, name="Rosa Mensah", email="rosa@example.org")
     head = staff(school, Role.HEADTEACHER)
+    office = staff(school, Role.OFFICE)
     AbsenceReasonFactory(school=school, name="Illness", code_id="I")
     tomorrow = next_weekday(timezone.localdate())
     school_week(school, monday=tomorrow, days=1)
     leave_monday = tomorrow + dt.timedelta(days=28 - tomorrow.weekday())
     school_week(school, monday=leave_monday, days=5)
-    phone.context.add_cookies([login_cookie(live_server, parent)])
+    # The office invites Rosa (the link of the email); she chooses a password.
+    with school_scope(school):
+        [invited], _ = invitations_create(
+            school=school, contacts=[rosa], user=office, role=Role.OFFICE
+        )
+    phone.goto(live_server.url + reverse("portal:invitation_open", args=[invited.token]))
+    expect(phone.get_by_text("Amara Mensah")).to_be_visible()
+    assert invited.token not in phone.url  # moved into the session
+    phone.get_by_label("Choose a password").fill("plum-orchard-lantern-7")
+    phone.get_by_label("Type the same password again").fill("plum-orchard-lantern-7")
+    accessible(phone, "invitation")
+    phone.get_by_role("button", name="Set my password").click()
 
     # Their children, then Amara's report form.
-    phone.goto(live_server.url + reverse("portal:home"))
     expect(phone.get_by_role("heading", name="Your children")).to_be_visible()
+    expect(phone.get_by_text("Welcome. You can now see Amara here.")).to_be_visible()
     accessible(phone, "home")
     phone.get_by_role("link", name="Report an absence for Amara").click()
     expect(phone.get_by_role("heading", name="Report an absence for Amara")).to_be_visible()
