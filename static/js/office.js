@@ -24,3 +24,17 @@
     }
   });
 })();
+
+// After a refused report (or the conflict question) focus goes to the summary of what to
+// put right; with a pupil just chosen, to the contact who reported it, so the report is a
+// few keys away: arrows for the contact, Tab through the fields, Enter to log it.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+    return;
+  }
+  var chosen = document.querySelector(".office-who input[type=radio]:checked");
+  if (chosen) chosen.focus();
+});

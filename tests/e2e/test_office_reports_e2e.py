@@ -75,6 +75,7 @@ def test_the_office_logs_a_call_and_the_teachers_register_shows_it_locked(live_s
         "href", "tel:07700900123"
     )
     expect(tablet.get_by_label("Rosa Ahmed (Mother)")).to_be_checked()
+    expect(tablet.get_by_label("Rosa Ahmed (Mother)")).to_be_focused()
     tablet.get_by_label("First day").fill(day.isoformat())
     tablet.get_by_label("Expected last day").fill(day.isoformat())
     tablet.get_by_label("Note").fill("Temperature in the night")
