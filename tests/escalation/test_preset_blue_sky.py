@@ -397,3 +397,35 @@ def test_BS_42_september_letter_to_last_years_persistent_absentees(school):
     assert letter["from_stage"] == letter["to_stage"] == "none"
     assert kinds(letter, "letter") == ["persistent_absence"]
     assert decision(night, was_fine, "attendance") is None
+
+
+def test_BS_0b_long_illness_BS_0c_deletion_review_BS_0d_part_time_timetable_reports(school):
+    often_ill = pupil(school, forename="OftenIll")
+    gone = pupil(school, forename="Gone")
+    part_time = pupil(school, forename="PartTime")
+    day = D(2024, 12, 13)
+    mon_thu = [d for d in school_days(school, D(2024, 9, 9), day) if d.weekday() in (0, 3)]
+    marks(often_ill, day, {d: "I" for d in mon_thu[:15]})  # 30 sessions, never 6 in a row
+    last_20 = school_days(school, D(2024, 11, 18), day)
+    assert len(last_20) == 20
+    marks(gone, day, {d: "O" for d in last_20})
+    marks(part_time, day + dt.timedelta(days=3), {day: ("/", "C2"), D(2024, 12, 16): ("/", "C2")})
+
+    night = run(school, day)
+
+    def welfare(child):
+        return {
+            (d["rule"], a["type"], a["kind"])
+            for d in [x for x in night["decisions"] if x["upn"] == child.upn]
+            for a in d["actions"]
+        }
+
+    assert ("blue-sky/BS-0b", "report", "long_illness") in welfare(often_ill)
+    assert ("blue-sky/BS-16", "task", "evidence_request") not in welfare(often_ill)
+    assert {
+        ("blue-sky/BS-0a", "report", "missing_from_school"),
+        ("blue-sky/BS-0c", "task", "review"),
+    } <= welfare(gone)
+    assert ("blue-sky/BS-0d", "report", "part_time_timetable") in welfare(part_time)
+    # The next C2 the following school day is the same timetable: not reported again.
+    assert decision(run(school, D(2024, 12, 16)), part_time, "welfare") is None

@@ -157,3 +157,28 @@ def test_BH_27_the_la_is_told_on_the_15th_school_day_of_illness(school):
 
     assert "burton-hathow/BH-27" in rules_fired(fifteen)
     assert "burton-hathow/BH-27" not in rules_fired(fourteen)
+
+
+def test_BH_23_BH_24_one_termly_report_per_pupil_and_BH_20_severe_absence_referral(school):
+    both = pupil(school, forename="Both")
+    severe = pupil(school, forename="Severe")
+    term_end = D(2024, 12, 20)
+    days = school_days(school, D(2024, 9, 3), term_end)
+    # 20 unauthorised sessions (10 days, one a week): PA and 10 school days unauthorised.
+    fridays = [d for d in days if d.weekday() == 4][:10]
+    marks(both, term_end, {d: "O" for d in fridays})
+    marks(severe, term_end, {d: ("/", "C") for d in days})  # absence 50%
+
+    night = run(school, term_end)
+
+    termly = [
+        (d["rule"], a["kind"])
+        for d in decisions(night, both, "welfare")
+        for a in d["actions"]
+        if a["type"] == "report"
+    ]
+    # BH-23 (PA) and BH-24 (20 unauthorised sessions) both hold: one report, not two.
+    assert [kind for _, kind in termly] == ["termly_list"]
+    referral = [d for d in decisions(night, severe, "welfare") if d["rule"].endswith("BH-20")]
+    assert kinds(referral[0], "task") == ["referral"]
+    assert referral[0]["actions"][0]["to"] == "la"
