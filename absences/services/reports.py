@@ -588,7 +588,9 @@ def _pre_enter(report, sessions, *, actor, role, now, on_conflict) -> None:
             # Already says so (the register, or an earlier call): nothing to write, so
             # no amendment is recorded for a report that changes nothing.
             pass
-        elif current.code_id == "N" and mark is not None:
+        elif current.code_id == "N":
+            # "No reason yet" is what a report answers: replaced without asking (a mark
+            # with an amendment; a planned entry is simply replaced).
             entry.amendment_reason = f"{said}: {report.reason.name}"[:500]
             entries.append(entry)
         else:
