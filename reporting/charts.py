@@ -204,6 +204,7 @@ def calendar(
     *,
     start: date,
     end: date,
+    as_of: date,
     marks: dict[tuple[date, str], str],
     categories: dict[str, str],
     school_days: set[date],
@@ -212,7 +213,11 @@ def calendar(
 ) -> SafeString:
     """The year as weeks (columns) of weekdays (rows), each day split into its morning
     (top) and afternoon (bottom) session, coloured by the code's category; no mark on a
-    school day is an outlined gap, a day with no school is blank."""
+    past school day is an outlined gap, a school day still to come is pale, a day with
+    no school is blank. `school_days` holds the whole year's."""
+    if school_days:
+        start = max(start, min(school_days))
+        end = min(end, max(school_days))
     monday = start - timedelta(days=start.weekday())
     weeks = (end - monday).days // 7 + 1
     cell, left, top = 12, 34, 18
@@ -226,9 +231,10 @@ def calendar(
     for w in range(weeks):
         week = monday + timedelta(weeks=w)
         x0 = left + w * (cell + 2)
-        if week.month != last_month:
-            last_month = week.month
-            body.append(f'<text class="chart__tick" x="{x0}" y="11">{week:%b}</text>')
+        friday = week + timedelta(days=4)
+        if friday.month != last_month:
+            last_month = friday.month
+            body.append(f'<text class="chart__tick" x="{x0}" y="11">{friday:%b}</text>')
         for d in range(5):
             day = week + timedelta(days=d)
             if day < start or day > end or day not in school_days:
@@ -237,7 +243,11 @@ def calendar(
                 y0 = top + d * (2 * cell + 4) + k * cell
                 code = marks.get((day, period))
                 cls = CATEGORY_CLASS.get(categories.get(code, ""), "none") if code else "none"
-                label = f"{day:%a %-d %b} {period}: {code or 'no mark'}"
+                if day > as_of and not code:
+                    cls = "future"
+                label = (
+                    f"{day:%a %-d %b} {period}: {code or ('to come' if day > as_of else 'no mark')}"
+                )
                 body.append(
                     f'<rect class="cal cal--{cls}" x="{x0}" y="{y0}" width="{cell}" '
                     f'height="{cell - 1}"><title>{escape(label)}</title></rect>'

@@ -44,7 +44,8 @@ class ReasonRow:
 class PupilYear:
     pupil: Pupil
     start: date
-    end: date
+    end: date  # as-of (the figures run to it)
+    year_end: date
     summary: stats.Summary
     marks: dict[tuple[date, str], str]
     school_days: set[date]
@@ -106,9 +107,10 @@ def pupil_year(*, school: School, pupil: Pupil, as_of: date) -> PupilYear:
         pupil=pupil,
         start=start,
         end=end,
+        year_end=year_end,
         summary=summary,
         marks=marks,
-        school_days=set(calendar.school_days(metrics.Bounds(start, end))),
+        school_days=set(calendar.school_days(metrics.Bounds(start, year_end))),
         categories=categories,
         reasons=sorted(
             (ReasonRow(c, meanings.get(c, ""), r, n) for (c, r), n in reasons.items()),

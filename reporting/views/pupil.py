@@ -36,7 +36,8 @@ def pupil(request, school_slug, pupil_id):
     name = found.forename
     calendar = charts.calendar(
         start=year.start,
-        end=year.end,
+        end=year.year_end,
+        as_of=year.end,
         marks=year.marks,
         categories=year.categories,
         school_days=year.school_days,
