@@ -167,6 +167,9 @@ class LadderError(ValueError):
 class Window:
     kind: str
     n: int | None = None
+    # since_stage only: another track's stage (a legal rule judging the attendance case
+    # since its stage began, LE-26); blank: the rule's own track.
+    track: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,10 @@ class PupilCondition:
     vulnerable: bool | None = None  # Pupil.is_vulnerable
     # An open case (stage other than none) on this other track.
     open_track: str = ""
+    # Other tracks' stages required: ((track, (stage, ...)), ...); as data
+    # {"attendance": ["stage_3"]} (DS-29, LE-26: legal steps once the attendance case
+    # is at stage 3).
+    track_stages: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -331,16 +338,19 @@ class _Reader:
 def _window(r: _Reader, data) -> Window | None:
     if data is None:
         return None
-    r.unknown(data, {"kind", "n"}, "window")
+    r.unknown(data, {"kind", "n", "track"}, "window")
     if not isinstance(data, dict):
         return None
     kind = r.choice(data, "kind", WINDOW_KINDS, required=True)
     n = r.integer(data, "n", 1, 60)
+    track = r.choice(data, "track", TRACKS[:3], default="")
+    if track and kind != "since_stage":
+        r.fail("a window's track applies only to since_stage")
     if kind and WINDOW_KINDS[kind][0] and n is None:
         r.fail(f"window {kind} needs n")
     if kind and not WINDOW_KINDS[kind][0] and kind != "since_stage" and n is not None:
         r.fail(f"window {kind} takes no n")
-    return Window(kind=kind or "ytd", n=n)
+    return Window(kind=kind or "ytd", n=n, track=track)
 
 
 def _metric(r: _Reader, data) -> Metric:
@@ -422,10 +432,31 @@ def _when(r: _Reader, data) -> When:
 
 def _pupil(r: _Reader, data) -> PupilCondition:
     data = data or {}
-    r.unknown(data, {"compulsory_age", "sen", "looked_after", "vulnerable", "open_track"}, "pupil")
+    r.unknown(
+        data,
+        {"compulsory_age", "sen", "looked_after", "vulnerable", "open_track", "track_stages"},
+        "pupil",
+    )
     if not isinstance(data, dict):
         return PupilCondition()
+    stages = data.get("track_stages") or {}
+    track_stages = []
+    if not isinstance(stages, dict):
+        r.fail("track_stages must map a track to a list of its stages")
+        stages = {}
+    for track, wanted in stages.items():
+        if track not in TRACKS[:3]:
+            r.fail(f"track_stages: {track!r} is not a track with stages")
+        elif (
+            not isinstance(wanted, list)
+            or not wanted
+            or any(s not in STAGES[track] for s in wanted)
+        ):
+            r.fail(f"track_stages: give a list of stages of the {track} track")
+        else:
+            track_stages.append((track, tuple(wanted)))
     return PupilCondition(
+        track_stages=tuple(track_stages),
         compulsory_age=r.flag(data, "compulsory_age"),
         sen=r.flag(data, "sen"),
         looked_after=r.flag(data, "looked_after"),
@@ -551,7 +582,10 @@ def rule_from_data(data: dict, *, position: int = 0) -> Rule:
         )
     if rule.once == "open_task" and not any(a.type == "task" for a in rule.actions):
         r.fail("once: open_task needs a task action")
-    since = any(t.metric.window and t.metric.window.kind == "since_stage" for t in rule.all_tests())
+    since = any(
+        t.metric.window and t.metric.window.kind == "since_stage" and not t.metric.window.track
+        for t in rule.all_tests()
+    )
     if since and rule.track == "welfare":
         r.fail("since_stage needs a track with stages")
     if r.errors:
@@ -606,6 +640,8 @@ def _prune(value):
 def rule_to_data(rule: Rule) -> dict:
     """A rule as plain data, accepted back by `rule_from_data` (defaults left out)."""
     data = _prune(asdict(rule))
+    if rule.pupil.track_stages:
+        data["pupil"]["track_stages"] = {t: list(s) for t, s in rule.pupil.track_stages}
     # Keep the booleans that differ from their defaults; drop the others.
     for key, default in (("approval", True), ("enabled", True), ("rearm", False)):
         if data.get(key) == default:
@@ -697,6 +733,8 @@ def _window_words(window: Window | None) -> str:
     text = WINDOW_KINDS[window.kind][1].format(n=window.n)
     if window.kind == "since_stage" and window.n:
         text = f"the first {window.n} school days of the current stage"
+    if window.kind == "since_stage" and window.track:
+        text = text.replace("the current stage", f"the {window.track} stage")
     return text
 
 
@@ -841,6 +879,9 @@ def describe(rule: Rule) -> str:
             )
     if pupil.open_track:
         conditions.append(f"the pupil has an open {pupil.open_track} case")
+    for track, stages in pupil.track_stages:
+        words = " or ".join(_STAGE_WORDS[s] for s in stages)
+        conditions.append(f"the {track} track is at {words}")
     if rule.from_stages:
         stages = " or ".join(_STAGE_WORDS[s] for s in rule.from_stages)
         conditions.insert(0, f"the {rule.track} track is at {stages}")

@@ -153,7 +153,9 @@ class _Pupil:
         )
         if any(want is not None and want != have for want, have in checks):
             return False
-        return not (c.open_track and self.stage(c.open_track) == "none")
+        if c.open_track and self.stage(c.open_track) == "none":
+            return False
+        return all(self.stage(track) in stages for track, stages in c.track_stages)
 
     def stage_ok(self, rule: Rule) -> bool:
         if rule.track == "welfare":
@@ -232,8 +234,10 @@ class _Pupil:
             value, possible = self.figure(rule, test)
             key = metric_key(test.metric)
             if test.metric.window and test.metric.window.kind == "since_stage":
-                track = self.state.track(rule.track)
-                out["stage_since"] = track.since.isoformat() if track.since else None
+                name = test.metric.window.track or rule.track
+                track = self.state.track(name)
+                since = track.since.isoformat() if track.since else None
+                out["stage_since" if name == rule.track else f"{name}_stage_since"] = since
             if test.metric.is_percentage:
                 out[key] = {
                     "pct": exact_text(value),

@@ -39,6 +39,8 @@ def metric_key(metric: Metric) -> str:
         return f"consecutive_days[{','.join(metric.codes)}]"
     w = metric.window
     inside = w.kind if w.n is None else f"{w.kind} {w.n}"
+    if w.track:
+        inside += f" {w.track}"
     if metric.codes:
         inside += f" {','.join(metric.codes)}"
     if metric.rearm:
@@ -142,7 +144,7 @@ class Figures:
         """Every pupil's (figure, possible) of a metric (a `since_stage` one per track)."""
         key = metric_key(metric)
         if metric.window and metric.window.kind == "since_stage":
-            key = f"{track}:{key}"
+            key = f"{metric.window.track or track}:{key}"
         return self.values.get(key, {})
 
     def put(self, key: str, pupil_id: int, value: tuple) -> None:
@@ -270,7 +272,8 @@ def _own_dates(figures, school, as_of, counted, dates: PupilDates, calendar, ids
     for rule, test in counted:
         m = test.metric
         if m.window.kind == "since_stage":
-            groups.setdefault(("since_stage", rule.track, m.window.n), []).append(m)
+            track = m.window.track or rule.track
+            groups.setdefault(("since_stage", track, m.window.n), []).append(m)
         elif m.window.kind == "since_notice":
             groups.setdefault(("since_notice", "", None), []).append(m)
     for (kind, track, n), wanted in groups.items():

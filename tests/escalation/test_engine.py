@@ -238,3 +238,52 @@ def test_pupil_conditions_select_who_a_rule_is_for():
     night = run(school, OCT_7)
 
     assert of(night, cared_for) and not of(night, other)
+
+
+def test_a_legal_rule_can_wait_for_the_attendance_case_and_judge_it_since_its_stage():
+    """As LE-26: a warning only once the attendance case is at stage 3 and attendance
+    since that stage began is still below 90%."""
+    from escalation.models import Case
+
+    warning = {
+        "id": "TL-12",
+        "track": "legal",
+        "type": "open",
+        "to_stage": "warning",
+        "when": {"point": "nightly"},
+        "pupil": {"track_stages": {"attendance": ["stage_3"]}},
+        "tests": [
+            {
+                "metric": {
+                    "kind": "attendance_pct",
+                    "window": {"kind": "since_stage", "track": "attendance"},
+                },
+                "op": "<",
+                "value": "90",
+            }
+        ],
+        "actions": [{"type": "letter", "kind": "penalty_warning"}],
+    }
+    school = ladder_school([warning])
+    at_stage_3, at_stage_1 = child(school, name="Three"), child(school, name="One")
+    since = D(2024, 10, 14)
+    days = school_days(school, D(2024, 10, 15), D(2024, 11, 11))  # 15 school days
+    for pupil, stage in ((at_stage_3, "stage_3"), (at_stage_1, "stage_1")):
+        marks(pupil, D(2024, 11, 11), {day: "O" for day in days[:3]})  # 24 / 30 = 80%
+        with scopes_disabled():
+            Case.objects.create(
+                school=school,
+                pupil=pupil,
+                track="attendance",
+                stage=stage,
+                stage_since=since,
+                opened_on=since,
+            )
+
+    night = run(school, D(2024, 11, 11))
+
+    (decision,) = of(night, at_stage_3)
+    assert (decision["track"], decision["to_stage"]) == ("legal", "warning")
+    assert decision["evidence"]["attendance_stage_since"] == "2024-10-14"
+    assert decision["evidence"]["attendance_pct[since_stage attendance]"]["pct"] == "80.00"
+    assert of(night, at_stage_1) == []
