@@ -17,13 +17,13 @@ Bad input is a 400 with field messages and nothing changed; a step already decid
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registers.api.views import AUTHENTICATION
+from registers.api.views import AUTHENTICATION, BAD_REQUEST, FORBIDDEN, NOT_FOUND
 from registers.events import acting_role
 from registers.models import MAX_ID
 
@@ -163,6 +163,16 @@ class SkipIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+CONFLICT = OpenApiResponse(description="Already decided: nothing changed ({'status': [...]}).")
+DECIDE_RESPONSES = {
+    200: ProposalOut,
+    400: BAD_REQUEST,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: CONFLICT,
+}
+
+
 class _Casework(APIView):
     authentication_classes = AUTHENTICATION
     read_roles = ROLES_CASEWORK
@@ -190,7 +200,7 @@ class CaseList(_Casework):
             OpenApiParameter("stage", str),
             OpenApiParameter("state", str, enum=["open", "closed", "all"]),
         ],
-        responses=CaseOut(many=True),
+        responses={200: CaseOut(many=True), 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request, school_slug):
         _choice(request, "track", case_selectors.STAGED_TRACKS)
@@ -203,7 +213,7 @@ class CaseList(_Casework):
 
 @extend_schema(tags=["escalation"], summary="One case with its stage history")
 class CaseDetail(_Casework):
-    @extend_schema(responses=CaseDetailOut)
+    @extend_schema(responses={200: CaseDetailOut, 403: FORBIDDEN, 404: NOT_FOUND})
     def get(self, request, school_slug, case_id):
         case = case_selectors.case_for(school=request.school, case_id=_id(case_id, "case"))
         if case is None:
@@ -216,7 +226,7 @@ class CaseDetail(_Casework):
 
 @extend_schema(tags=["escalation"], summary="The morning queue: proposals and open tasks")
 class QueueView(_Casework):
-    @extend_schema(responses=QueueOut)
+    @extend_schema(responses={200: QueueOut, 403: FORBIDDEN, 404: NOT_FOUND})
     def get(self, request, school_slug):
         return Response(
             {
@@ -246,7 +256,7 @@ class _Decide(_Casework):
 
 @extend_schema(tags=["escalation"], summary="Approve a proposal")
 class ProposalApprove(_Decide):
-    @extend_schema(request=ApproveIn, responses=ProposalOut)
+    @extend_schema(request=ApproveIn, responses=DECIDE_RESPONSES)
     def post(self, request, school_slug, proposal_id):
         proposal = self._proposal(proposal_id)
         data = ApproveIn(data=request.data)
@@ -269,7 +279,7 @@ class ProposalApprove(_Decide):
 
 @extend_schema(tags=["escalation"], summary="Skip a proposal, with a reason")
 class ProposalSkip(_Decide):
-    @extend_schema(request=SkipIn, responses=ProposalOut)
+    @extend_schema(request=SkipIn, responses=DECIDE_RESPONSES)
     def post(self, request, school_slug, proposal_id):
         proposal = self._proposal(proposal_id)
         data = SkipIn(data=request.data)
@@ -294,7 +304,12 @@ class ProposalSkip(_Decide):
 class PenaltyNoticeList(_Casework):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=NoticeStatus.values)],
-        responses=PenaltyNoticeOut(many=True),
+        responses={
+            200: PenaltyNoticeOut(many=True),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request, school_slug):
         status = _choice(request, "status", NoticeStatus.values)
@@ -308,7 +323,7 @@ class PenaltyNoticeList(_Casework):
 
 @extend_schema(tags=["escalation"], summary="One penalty notice")
 class PenaltyNoticeDetail(_Casework):
-    @extend_schema(responses=PenaltyNoticeOut)
+    @extend_schema(responses={200: PenaltyNoticeOut, 403: FORBIDDEN, 404: NOT_FOUND})
     def get(self, request, school_slug, notice_id):
         notice = (
             PenaltyNotice.objects.filter(school=request.school, pk=_id(notice_id, "notice"))
