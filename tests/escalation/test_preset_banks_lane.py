@@ -159,3 +159,22 @@ def test_BL_32_missing_from_school_after_10_days_unexplained_not_10_days_of_late
     assert reported(unexplained) == ["missing_from_school"]
     # U (arrived after the register closed) is no unexplained absence (RULES.md §2).
     assert reported(late_every_day) == []
+
+
+def test_BL_08_sick_children_service_on_the_15th_day_BL_36a_part_time_timetable(school):
+    ill = pupil(school, forename="Ill")
+    part_time = pupil(school, forename="PartTime")
+    days = school_days(school, D(2024, 9, 9), D(2024, 9, 27))
+    marks(ill, days[-1], {d: "I" for d in days})
+    marks(part_time, days[-1], {days[-1]: ("/", "C2")})
+
+    night = run(school, days[-1])
+
+    referral = [d for d in decisions(night, ill, "welfare") if d["rule"] == "banks-lane/BL-08"]
+    assert [(a["kind"], a["to"]) for a in referral[0]["actions"]] == [
+        ("referral", "sick_children_service")
+    ]
+    notice = [d for d in decisions(night, part_time, "welfare")]
+    assert [(d["rule"], d["actions"][0]["kind"]) for d in notice] == [
+        ("banks-lane/BL-36a", "part_time_timetable")
+    ]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.escalation.preset_school import (
     decision,
+    decisions,
     kinds,
     marks,
     preset_school,
@@ -179,3 +180,25 @@ def test_DS_34_severely_absent_at_50_percent_gets_a_multi_agency_referral(school
     (referral,) = [d for d in night["decisions"] if d["rule"] == "dsat/DS-34"]
     assert referral["upn"] == half.upn
     assert kinds(referral, "task") == ["referral"]
+
+
+def test_DS_09_evidence_after_5_days_ill_DS_40_missing_DS_0b_social_worker_told(school):
+    ill = pupil(school, forename="Ill")
+    missing = pupil(school, forename="Missing")
+    in_care = pupil(school, forename="InCare", looked_after=True)
+    not_in_care = pupil(school, forename="NotInCare")
+    days = school_days(school, D(2024, 9, 30), D(2024, 10, 11))
+    marks(ill, days[-1], {d: "I" for d in days[-6:]})
+    marks(missing, days[-1], {d: "O" for d in days})
+    for child in (in_care, not_in_care):
+        marks(child, days[-1], {days[-1]: ("N", None)})
+
+    night = run(school, days[-1])
+
+    def rules_of(child):
+        return {d["rule"] for d in decisions(night, child, "welfare")}
+
+    assert "dsat/DS-09" in rules_of(ill)
+    assert "dsat/DS-40" in rules_of(missing)
+    assert "dsat/DS-0b" in rules_of(in_care)
+    assert "dsat/DS-0b" not in rules_of(not_in_care)
