@@ -21,7 +21,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registers.api.views import AUTHENTICATION
+from registers.api.views import AUTHENTICATION, BAD_REQUEST, FORBIDDEN, NOT_FOUND
 from registers.events import acting_role
 from registers.models import MAX_ID, Period, Pupil
 
@@ -147,7 +147,12 @@ class LeaveRequestList(_Leave):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=LeaveRequest.Status.values)],
-        responses=LeaveRequestOut(many=True),
+        responses={
+            200: LeaveRequestOut(many=True),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request, school_slug):
         rows = LeaveRequest.objects.filter(school=request.school).select_related("pupil")
@@ -161,7 +166,10 @@ class LeaveRequestList(_Leave):
         rows = rows.prefetch_related("evidence").order_by("-first_day", "-pk")[:500]
         return Response(LeaveRequestOut(rows, many=True).data)
 
-    @extend_schema(request=LeaveRequestIn, responses={201: LeaveRequestOut})
+    @extend_schema(
+        request=LeaveRequestIn,
+        responses={201: LeaveRequestOut, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
     def post(self, request, school_slug):
         data = LeaveRequestIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -184,7 +192,7 @@ class LeaveRequestList(_Leave):
 
 @extend_schema(tags=["leave"], summary="One leave request, with the school's assessment")
 class LeaveRequestDetail(_Leave):
-    @extend_schema(responses=LeaveRequestWithAssessment)
+    @extend_schema(responses={200: LeaveRequestWithAssessment, 403: FORBIDDEN, 404: NOT_FOUND})
     def get(self, request, school_slug, request_id):
         leave = self._request(request_id)
         body = LeaveRequestOut(leave).data
@@ -196,7 +204,10 @@ class LeaveRequestDetail(_Leave):
 class LeaveDecision(_Leave):
     write_roles = ROLES_LEAVE_DECIDE
 
-    @extend_schema(request=DecisionIn, responses=LeaveRequestOut)
+    @extend_schema(
+        request=DecisionIn,
+        responses={200: LeaveRequestOut, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
     def post(self, request, school_slug, request_id):
         leave = self._request(request_id)
         data = DecisionIn(data=request.data)
@@ -245,7 +256,7 @@ class LeaveAssess(_Leave):
             OpenApiParameter("requested_on", OpenApiTypes.DATE, required=True),
             OpenApiParameter("ground", str, enum=list(GROUNDS), required=True),
         ],
-        responses=AssessOut,
+        responses={200: AssessOut, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request, school_slug):
         raw = {k: request.query_params.get(k) for k in request.query_params}
