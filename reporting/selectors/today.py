@@ -48,6 +48,11 @@ class Today:
         )
 
     @property
+    def registers(self) -> int:
+        """Registers of the session with anyone on them."""
+        return len(self.taken) + len(self.not_taken)
+
+    @property
     def not_marked(self) -> int:
         return max(self.on_roll - self.marked, 0)
 

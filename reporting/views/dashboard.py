@@ -5,6 +5,7 @@ from registers.permissions import roles_required
 
 from .. import charts
 from ..roles import ROLES_DASHBOARD
+from ..selectors.cases import open_cases
 from ..selectors.dashboard import LIST_TITLES
 from ..selectors.dashboard import dashboard as dashboard_figures
 from ..selectors.figures import FIELD_LABELS
@@ -102,6 +103,7 @@ def dashboard(request, school_slug):
                 for k in LIST_TITLES
             ],  # fmt: skip
             "list_shown": LIST_SHOWN,
+            "cases": open_cases(school=school),
             "today_local": selectors.local_today(school),
         }
     )

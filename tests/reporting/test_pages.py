@@ -67,6 +67,7 @@ def test_today_counts_this_sessions_registers_and_where_each_pupil_is(client, th
     assert (t.on_roll, t.present, t.late, t.absent_with_reason, t.unexplained) == (6, 1, 1, 1, 1)
     assert t.not_marked == 2
     assert b"Registers not yet taken (1)" in response.content
+    assert t.registers == 2
 
 
 def test_today_refreshes_as_a_fragment_for_htmx(client, this_morning):
@@ -132,7 +133,7 @@ def test_the_dashboard_costs_the_same_queries_for_more_pupils(
         client.get(address)
 
 
-DASHBOARD_QUERIES = 17
+DASHBOARD_QUERIES = 18
 
 
 # ---- The pupil page ---------------------------------------------------------------------------
@@ -295,3 +296,30 @@ def test_the_trust_view_counts_each_school_by_hand(client, small):
     )
     body = response.content.decode()
     assert url(sister, "dashboard") in body  # each school opens
+
+
+def test_the_dashboard_lists_open_cases_by_track_and_stage(client, small):
+    from escalation.models import Case
+
+    with scopes_disabled():
+        for pupil, track, stage in (
+            (small.cara, "attendance", "stage_2"),
+            (small.dan, "attendance", "stage_1"),
+            (small.ava, "punctuality", "stage_1"),
+        ):
+            Case.objects.create(
+                school=small.school, pupil=pupil, track=track, stage=stage,
+                stage_since=D(2024, 9, 16), opened_on=D(2024, 9, 16),
+            )  # fmt: skip
+        Case.objects.create(
+            school=small.school, pupil=small.ben, track="attendance", stage="stage_1",
+            stage_since=D(2024, 9, 9), opened_on=D(2024, 9, 9), closed_on=D(2024, 9, 13),
+        )  # fmt: skip
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = opened(client, lead, url(small.school, "dashboard") + RANGE)
+    cases = [(c.track, c.stage, [name for _, name in c.pupils]) for c in response.context["cases"]]
+    assert cases == [
+        ("Attendance", "Stage 1", ["Dan Test"]),
+        ("Attendance", "Stage 2", ["Cara Test"]),
+        ("Punctuality", "Stage 1", ["Ava Test"]),
+    ]  # Ben's case is closed
