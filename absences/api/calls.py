@@ -22,7 +22,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registers.api.views import AUTHENTICATION
+from registers.api.views import AUTHENTICATION, BAD_REQUEST, FORBIDDEN, NOT_FOUND
 from registers.events import acting_role
 from registers.models import MAX_ID, Contact, Period, Pupil
 from registers.selectors import local_today
@@ -104,7 +104,12 @@ class _Calls(APIView):
     tags=["calling"],
     summary="Today's first-day calling list (DESIGN §9 calling_list)",
     parameters=[OpenApiParameter("at", str, description="YYYY-MM-DDTHH:MM, school time")],
-    responses=CallingEntryOut(many=True),
+    responses={
+        200: CallingEntryOut(many=True),
+        400: BAD_REQUEST,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+    },
 )
 class CallingListView(_Calls):
     def get(self, request, school_slug):
@@ -136,7 +141,12 @@ class CallAttemptList(_Calls):
 
     @extend_schema(
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, default today")],
-        responses=CallAttemptOut(many=True),
+        responses={
+            200: CallAttemptOut(many=True),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request, school_slug):
         raw = request.query_params.get("date")
@@ -151,7 +161,10 @@ class CallAttemptList(_Calls):
         )
         return Response(CallAttemptOut(rows, many=True).data)
 
-    @extend_schema(request=CallAttemptIn, responses={201: CallAttemptOut})
+    @extend_schema(
+        request=CallAttemptIn,
+        responses={201: CallAttemptOut, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
     def post(self, request, school_slug):
         data = CallAttemptIn(data=request.data)
         data.is_valid(raise_exception=True)
