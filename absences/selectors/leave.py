@@ -245,6 +245,7 @@ class SessionLine:
     key: str
     mark: str  # the code marked (or planned) now, "" if none
     granted: bool
+    planned: bool = False  # `mark` is a planned entry for a day still to come
 
 
 def session_lines(*, request: LeaveRequest, sessions: list[Session]) -> list[SessionLine]:
@@ -269,6 +270,7 @@ def session_lines(*, request: LeaveRequest, sessions: list[Session]) -> list[Ses
             key=session_key(s.date, s.period),
             mark=marks.get(s.pk) or planned.get(s.pk, ""),
             granted=session_key(s.date, s.period) in granted,
+            planned=s.pk not in marks and s.pk in planned,
         )
         for s in sessions
     ]

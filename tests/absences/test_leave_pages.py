@@ -186,6 +186,9 @@ def test_the_head_grants_on_the_page_and_the_sessions_are_planned(
         request.refresh_from_db()
         assert request.status == LeaveRequest.Status.GRANTED
         assert PlannedEntry.objects.filter(pupil=pupil, code_id="C1").count() == 4
+    after = client.get(detail_url(school, request)).content.decode()
+    assert after.count("(entered ahead)") == 4
+    assert "Leave of absence: granted" in after  # the decision letter, listed
 
 
 def test_office_staff_see_a_request_but_cannot_decide_it(client, school, pupil, parent):
