@@ -25,6 +25,11 @@ school_patterns = [
 
 school_patterns += [
     path("family/<int:pupil_id>/report/", views.report, name="portal_report"),
+    path(
+        "family/<int:pupil_id>/reports/<int:report_id>/withdraw/",
+        views.report_withdraw,
+        name="portal_report_withdraw",
+    ),
     path("family/<int:pupil_id>/leave/", views.leave_new, name="portal_leave_new"),
     path("family/<int:pupil_id>/leave/<int:request_id>/", views.leave, name="portal_leave"),
     path("family/<int:pupil_id>/letters/<int:letter_id>/", views.letter, name="portal_letter"),

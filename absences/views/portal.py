@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from registers.models import AccessEvent, Contact, RegistrationGroup
 from registers.permissions import open_to_members, roles_required
 from registers.selectors import local_today
 
+from ..models import AbsenceReport
 from ..models.portal import ROLES_PORTAL_INVITE
 from ..selectors import portal as selectors
 from ..services import portal as services
@@ -437,6 +439,40 @@ def portal_report(*, school, contact, user, today, reason, **span):
         if not auto:
             raise
         return report_absence(**call, accept=False)
+
+
+@parent_of_pupil
+def report_withdraw(request, school_slug, contact, report_id):
+    """Take back a report the office has not accepted yet (POST): "Amara is better after
+    all". Once accepted, the office changes it (the page says so)."""
+    from ..services.reports import report_withdraw as withdraw
+
+    if request.method != "POST":
+        raise Http404("No such page.")
+    school, pupil = request.school, contact.pupil
+    with transaction.atomic():
+        found = (
+            AbsenceReport.objects.select_for_update()
+            .filter(school=school, pupil=pupil, pk=report_id)
+            .first()
+        )
+        if found is None:
+            raise Http404("No such report.")
+        if found.status != AbsenceReport.Status.PENDING:
+            messages.warning(
+                request,
+                f"The school has already {found.get_status_display().lower()} this report: "
+                "please contact the office to change it.",
+            )
+        else:
+            withdraw(
+                report=found,
+                actor=request.user,
+                role="",
+                why="Withdrawn by the parent in the portal.",
+            )
+            messages.success(request, f"Your report for {found.span_label} is withdrawn.")
+    return redirect("absences:portal_child", school_slug=school.slug, pupil_id=pupil.pk)
 
 
 # ---- Parents: leave of absence -------------------------------------------------------------

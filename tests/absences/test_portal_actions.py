@@ -292,3 +292,44 @@ def test_the_parent_reads_the_decision_letter_addressed_to_them(
     assert mine.status_code == 200 and mine["Content-Type"] == "application/pdf"
     assert b"".join(mine.streaming_content).startswith(b"%PDF")
     assert theirs.status_code == 404  # the other parent's copy carries their address
+
+
+def test_a_parent_withdraws_a_report_the_office_has_not_accepted(
+    client, school, amara, parent, illness
+):
+    auto_accept(school, False)
+    client.force_login(parent)
+    report(client, amara, illness, first=THU, last=THU)
+    with scopes_disabled():
+        made = AbsenceReport.objects.get()
+
+    client.post(url(amara, "absences:portal_report_withdraw", report_id=made.pk))
+
+    with scopes_disabled():
+        made.refresh_from_db()
+    assert made.status == "withdrawn"
+    with school_scope(school):
+        assert reports_pending(school=school) == []
+
+
+def test_an_accepted_report_is_changed_by_the_office_not_the_parent(
+    client, school, amara, parent, illness
+):
+    auto_accept(school, True)
+    client.force_login(parent)
+    report(client, amara, illness)
+    with scopes_disabled():
+        made = AbsenceReport.objects.get()
+
+    response = client.post(
+        url(amara, "absences:portal_report_withdraw", report_id=made.pk), follow=True
+    )
+
+    assert "please contact the office" in response.content.decode()
+    with scopes_disabled():
+        made.refresh_from_db()
+        assert made.status == "accepted"
+        assert (
+            PlannedEntry.objects.filter(pupil=amara).exists()
+            or Mark.objects.filter(pupil=amara).exists()
+        )
