@@ -161,7 +161,7 @@ RULES = [
         "to_stage": "penalty_notice",
         "when": BLOCK,
         "tests": [unauth(("weeks", 10), ">=", 10, rearm=True)],
-        "pupil": {"compulsory_age": True, "open_track": "attendance"},
+        "pupil": {"compulsory_age": True, "track_stages": {"attendance": ["stage_3"]}},
         "actions": [legal("penalty_notice")],
         "approver": "headteacher",
     },

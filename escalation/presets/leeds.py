@@ -30,8 +30,15 @@ SETTINGS = {
 
 OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 HOME_VISIT_NOTE = "only if the absence prompts a safeguarding concern"
-# LE-26 / LE-27: the "Below 80%" band and the national threshold (RULES.md P).
-LEGAL_TESTS = [att("ytd", "<", 80), unauth(("weeks", 10), ">=", 10, rearm=True)]
+# LE-26 / LE-27: no improvement since letter three (the attendance case at stage 3,
+# judged since that stage began), the "Below 80%" band and the national threshold
+# (RULES.md P).
+LEGAL_TESTS = [
+    att({"kind": "since_stage", "track": "attendance"}, "<", 90),
+    att("ytd", "<", 80),
+    unauth(("weeks", 10), ">=", 10, rearm=True),
+]
+AFTER_LETTER_THREE = {"compulsory_age": True, "track_stages": {"attendance": ["stage_3"]}}
 
 RULES = [
     {
@@ -185,7 +192,7 @@ RULES = [
         "to_stage": "warning",
         "when": HT_END,
         "tests": LEGAL_TESTS,
-        "pupil": {"compulsory_age": True, "open_track": "attendance"},
+        "pupil": AFTER_LETTER_THREE,
         "actions": [letter("penalty_warning")],
         "approver": "headteacher",
     },
@@ -198,7 +205,7 @@ RULES = [
         "to_stage": "penalty_notice",
         "when": HT_END,
         "tests": LEGAL_TESTS,
-        "pupil": {"compulsory_age": True, "open_track": "attendance"},
+        "pupil": AFTER_LETTER_THREE,
         "actions": [legal("penalty_notice")],
         "approver": "headteacher",
     },

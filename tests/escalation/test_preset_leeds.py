@@ -149,30 +149,33 @@ def test_LE_16_home_visit_on_the_3rd_consecutive_day_of_absence_not_the_2nd(scho
     assert decisions(night, two, "welfare") == []
 
 
-def test_LE_26_penalty_warning_below_80_with_the_national_threshold_LE_27_notice_after(school):
+def test_LE_26_warning_only_after_letter_three_below_80_with_the_threshold_LE_27_notice(school):
     unauthorised = pupil(school, forename="Unauthorised")
     authorised = pupil(school, forename="Authorised")
-    feb_14 = D(2025, 2, 14)
-    days = school_days(school, D(2024, 9, 3), feb_14)
+    ht_3, ht_4, ht_5 = D(2025, 2, 14), D(2025, 4, 4), D(2025, 5, 23)
+    days = school_days(school, D(2024, 9, 3), ht_5)
     # Away every Monday and Tuesday: attendance 60%, 4 sessions a school week.
-    marks(unauthorised, feb_14, {day: "O" for day in days if day.weekday() < 2})
-    marks(authorised, feb_14, {day: "C" for day in days if day.weekday() < 2})
+    marks(unauthorised, ht_5, {day: "O" for day in days if day.weekday() < 2})
+    marks(authorised, ht_5, {day: "C" for day in days if day.weekday() < 2})
 
-    first = run(school, HT_1)
-    assert decision(first, unauthorised, "attendance")["rule"] == "leeds/LE-17"
-    assert decision(first, unauthorised, "legal") is None  # letter one comes first
+    letters = []
+    for day in (HT_1, HT_2, ht_3):
+        night = run(school, day)
+        letters.append(decision(night, unauthorised, "attendance")["rule"])
+        # Letters one, two and three come first: no legal step yet.
+        assert decision(night, unauthorised, "legal") is None
+    assert letters == ["leeds/LE-17", "leeds/LE-22", "leeds/LE-24"]
 
-    second = run(school, HT_2)
-    assert decision(second, unauthorised, "attendance")["rule"] == "leeds/LE-22"
-    warning = decision(second, unauthorised, "legal")
+    fourth = run(school, ht_4)  # no improvement after letter three
+    warning = decision(fourth, unauthorised, "legal")
     assert (warning["rule"], warning["to_stage"]) == ("leeds/LE-26", "warning")
     assert kinds(warning, "letter") == ["penalty_warning"]
-    # Below 80% too, but no unauthorised absence: no legal step.
-    assert decision(second, authorised, "legal") is None
+    # Below 80% and at stage 3 too, but no unauthorised absence: no legal step.
+    assert decision(fourth, authorised, "attendance") is None
+    assert decision(fourth, authorised, "legal") is None
 
-    third = run(school, feb_14)
-    assert decision(third, unauthorised, "attendance")["rule"] == "leeds/LE-24"
-    notice = decision(third, unauthorised, "legal")
+    fifth = run(school, ht_5)
+    notice = decision(fifth, unauthorised, "legal")
     assert (notice["rule"], notice["from_stage"], notice["to_stage"]) == (
         "leeds/LE-27",
         "warning",
@@ -180,4 +183,38 @@ def test_LE_26_penalty_warning_below_80_with_the_national_threshold_LE_27_notice
     )
     (action,) = [a for a in notice["actions"] if a["type"] == "legal"]
     assert (action["issuer"], action["notice_number"], action["amount_gbp"]) == ("la", 1, 80)
-    assert decision(third, authorised, "legal") is None
+    assert decision(fifth, authorised, "legal") is None
+
+
+def test_LE_14_home_visit_and_evidence_on_the_5th_day_ill_after_LE_16_on_the_3rd(school):
+    ill = pupil(school, forename="Ill")
+    days = school_days(school, D(2024, 10, 7), D(2024, 10, 11))
+    marks(ill, days[-1], {d: "I" for d in days})
+
+    third = run(school, days[2])
+    assert [d["rule"] for d in decisions(third, ill, "welfare")] == ["leeds/LE-16"]
+    assert decisions(run(school, days[3]), ill, "welfare") == []
+
+    fifth = run(school, days[4])
+
+    (visit,) = decisions(fifth, ill, "welfare")
+    assert visit["rule"] == "leeds/LE-14"
+    assert kinds(visit, "task") == ["home_visit", "evidence_request"]
+
+
+def test_LE_21_punctuality_meeting_when_lates_continue_into_the_next_half_term(school):
+    still_late = pupil(school, forename="StillLate")
+    now_on_time = pupil(school, forename="NowOnTime")
+    autumn_1 = school_days(school, D(2024, 10, 7), HT_1)
+    autumn_2 = school_days(school, D(2024, 11, 4), HT_2)
+    for child, later in ((still_late, 5), (now_on_time, 4)):
+        codes = {d: ("L", None) for d in autumn_1[:5]} | {d: ("L", None) for d in autumn_2[:later]}
+        marks(child, HT_2, codes)
+    assert decision(run(school, HT_1), still_late, "punctuality")["to_stage"] == "stage_1"
+
+    night = run(school, HT_2)
+
+    meeting = decision(night, still_late, "punctuality")
+    assert (meeting["rule"], meeting["to_stage"]) == ("leeds/LE-21", "stage_2")
+    assert kinds(meeting, "letter") == ["lateness_2"]
+    assert decision(night, now_on_time, "punctuality") is None
