@@ -30,6 +30,8 @@ WED = dt.date(2025, 1, 15)
 # the roll, pupils, groups, contacts, the calendar and the previous days' marks, welfare
 # tasks, the menu.
 PAGE_QUERIES = 18
+# The N-code queue page: session, user, memberships, the calendar, the N marks.
+NCODES_QUERIES = 5
 
 
 def at(hh, mm):
@@ -248,3 +250,25 @@ def test_choosing_a_preset_applies_its_policy_values(client, calendar):
         saved = AbsenceProcedure.objects.get(school=calendar)
     # BS-10: a call on the morning of day 1, P: before 12:00.
     assert (saved.preset, saved.first_contact, saved.deadline) == ("blue-sky", "call", dt.time(12))
+
+
+def test_the_n_queue_page_flags_overdue_n_and_costs_the_same_queries_for_many(
+    client, calendar, django_assert_num_queries
+):
+    from tests.factories import mark_days
+
+    group = RegistrationGroupFactory(school=calendar)
+    old = PupilFactory(school=calendar, registration_group=group, legal_surname="Older")
+    mark_days(old, {dt.date(2025, 1, 6): ("N", "/")})
+    client.force_login(staff(calendar, "office"))
+    with time_machine.travel(at(9, 30), tick=False):
+        client.get(url(calendar, "ncodes"))
+        with django_assert_num_queries(NCODES_QUERIES):
+            page = client.get(url(calendar, "ncodes")).content.decode()
+        for _ in range(10):
+            pupil = PupilFactory(school=calendar, registration_group=group)
+            mark_days(pupil, {dt.date(2025, 1, 14): "N"})
+        with django_assert_num_queries(NCODES_QUERIES):
+            more = client.get(url(calendar, "ncodes")).content.decode()
+    assert "<strong>1</strong> overdue" in page and "Overdue</span>" in page
+    assert "<strong>21</strong> unresolved" in more and "<strong>1</strong> overdue" in more
