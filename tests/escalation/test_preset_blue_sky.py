@@ -429,3 +429,24 @@ def test_BS_0b_long_illness_BS_0c_deletion_review_BS_0d_part_time_timetable_repo
     assert ("blue-sky/BS-0d", "report", "part_time_timetable") in welfare(part_time)
     # The next C2 the following school day is the same timetable: not reported again.
     assert decision(run(school, D(2024, 12, 16)), part_time, "welfare") is None
+
+
+def test_BS_32_no_improvement_after_a_penalty_notice_brings_the_la_pace_interview(school):
+    no_better = pupil(school, forename="NoBetter")
+    better = pupil(school, forename="Better")
+    for child in (no_better, better):
+        issued(child, D(2024, 10, 1))
+    since = school_days(school, D(2024, 10, 2), REVIEW_1)
+    marks(no_better, REVIEW_1, {day: ("/", "C") for day in since})  # 50% since the notice
+    marks(better, REVIEW_1)
+
+    night = run(school, REVIEW_1)
+
+    pace = decision(night, no_better, "legal")
+    assert pace["rule"] == "blue-sky/BS-32"
+    assert (pace["from_stage"], pace["to_stage"]) == ("none", "alternative_action")
+    assert [(a["type"], a["kind"]) for a in pace["actions"]] == [
+        ("legal", "alternative_action"),
+        ("task", "referral"),
+    ]
+    assert decision(night, better, "legal") is None
