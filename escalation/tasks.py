@@ -80,3 +80,12 @@ def escalation_run_at_school(school_id: int, as_of: str) -> int:
     result = run_escalation(school=school, as_of=dt.date.fromisoformat(as_of))
     log.info("Escalation %s %s: %s decisions", school.slug, as_of, len(result.decisions))
     return len(result.decisions)
+
+
+@shared_task(base=SchoolTask, ignore_result=True, acks_late=True)
+def escalation_simulate(school_id: int, run_id: int) -> bool:
+    """A simulation asked for on the simulator page (`services.simulation_runs`):
+    claimed by a conditional UPDATE, so a redelivery simulates nothing twice."""
+    from .services.simulation_runs import simulation_execute
+
+    return simulation_execute(school=School.objects.get(pk=school_id), run_id=run_id)

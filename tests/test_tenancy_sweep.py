@@ -103,6 +103,7 @@ ID_PARAMS = {
     "notice_id",
     "nti_id",
     "attachment_id",
+    "run_id",
 }
 
 
@@ -138,6 +139,7 @@ FILL = {
     "notice_id": lambda t: t.owner["notice"].pk,
     "nti_id": lambda t: t.owner["nti"].pk,
     "attachment_id": lambda t: t.owner["attachment"].pk,
+    "run_id": lambda t: t.owner["simulation"].pk,
     # A rule of a school's escalation policy (its RULES.md id, not a row).
     "rule_id": lambda t: "BS-28",
     "export_id": lambda t: t.owner["export"].pk,

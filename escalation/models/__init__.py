@@ -12,3 +12,4 @@ from .queue import (  # noqa: E402, F401
     TaskStatus,
 )
 from .runs import Decision, Run, RunStatus  # noqa: E402, F401
+from .simulation import SimulationRun, SimulationStatus  # noqa: E402, F401

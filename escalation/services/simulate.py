@@ -101,7 +101,9 @@ def _notice_history(*, school, before: date) -> engine.State:
     return state
 
 
-def simulate(*, school, start: date, end: date, preset: str | None = None) -> Simulation:
+def simulate(
+    *, school, start: date, end: date, preset: str | None = None, progress=None
+) -> Simulation:
     """Replay every school day from `start` to `end` (inclusive). Raises KeyError for
     an unknown preset, `ladder.LadderError` for a stored policy that does not validate.
     Queries: a handful per school day (the figures, batched for all pupils)."""
@@ -149,4 +151,6 @@ def simulate(*, school, start: date, end: date, preset: str | None = None) -> Si
                 resets=night.resets,
             )
         )
+        if progress is not None:  # the simulator page's progress: (days done, days)
+            progress(len(result.days), len(days))
     return result

@@ -66,4 +66,10 @@ urlpatterns = [
     path("policy/rules/<str:rule_id>/switch/", policy.rule_switch, name="rule_switch"),
     path("policy/rules/<str:rule_id>/reset/", policy.rule_reset, name="rule_reset"),
     path("simulator/", simulator.simulator, name="simulator"),
+    path("simulator/<int:run_id>/", simulator.simulation, name="simulation"),
+    path(
+        "simulator/<int:run_id>/progress/",
+        simulator.simulation_progress,
+        name="simulation_progress",
+    ),
 ]

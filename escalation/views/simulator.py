@@ -1,31 +1,32 @@
 """The simulator page: "what would this policy have done last year" (DESIGN.md §9
 `simulate_policy`): a preset (or the school's own ladder) over a range of at most one
 school year, every school day decided in order by the nightly engine as if each proposal
-were approved on its day. Nothing is stored. Shows the counts by month and the decisions.
+were approved on its day. Nothing of the school's is stored.
 
-It runs inline: one school year of a 1,000-pupil school is decided in seconds (the
-figure is in the README), well inside a request's time; a GET with the form's fields
-is the run, so the page can be bookmarked and reloaded."""
+One school year of a 1,000-pupil school takes minutes (README: the figure), so the page
+asks Celery for it (`services.simulation_runs`) and shows its progress (htmx polls a
+small fragment; without JavaScript the page says to reload); the result stays on its own
+page, which can be bookmarked."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections import Counter
 
-from registers.models import Pupil
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
 from registers.permissions import roles_required
 from registers.schooldays import academic_year_bounds
 from registers.selectors import local_today
 
 from ..forms import SimulatorForm
-from ..ladder import LadderError
+from ..models import SimulationRun, SimulationStatus
 from ..roles import ROLES_SIMULATE
 from ..services.run import policy_for
-from ..services.simulate import simulate
+from ..services.simulation_runs import simulation_request
 from ._common import page
 
-DECISIONS_SHOWN = 500
+RECENT = 5
 
 
 def _last_year(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -37,52 +38,59 @@ def _last_year(today: dt.date) -> tuple[dt.date, dt.date]:
 def simulator(request, school_slug):
     school = request.school
     policy = policy_for(school=school)
-    today = local_today(school)
-    if "start" not in request.GET:
-        start, end = _last_year(today)
+    status = 200
+    if request.method == "POST":
+        form = SimulatorForm(request.POST, current=policy.preset)
+        if form.is_valid():
+            run = simulation_request(
+                school=school,
+                user=request.user,
+                preset=form.cleaned_data["preset"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+            )
+            return redirect("escalation:simulation", school_slug=school.slug, run_id=run.pk)
+        status = 400
+    else:
+        start, end = _last_year(local_today(school))
         form = SimulatorForm(current=policy.preset, initial={"start": start, "end": end})
-        return page(request, "escalation/simulator.html", {"form": form, "policy": policy})
-    form = SimulatorForm(request.GET, current=policy.preset)
-    context = {"form": form, "policy": policy}
-    if not form.is_valid():
-        return page(request, "escalation/simulator.html", context, status=400)
-    data = form.cleaned_data
-    began = time.monotonic()
-    try:
-        result = simulate(
-            school=school, start=data["start"], end=data["end"], preset=data["preset"] or None
-        )
-    except LadderError as exc:
-        form.add_error(None, "The policy has rules that cannot be used: " + "; ".join(exc.messages))
-        return page(request, "escalation/simulator.html", context, status=400)
-    seconds = time.monotonic() - began
-    decisions = [(day.as_of, d) for day in result.days for d in day.decision_dicts()]
-    by_month = result.by_month()
-    totals = Counter()
-    for counts in by_month.values():
-        totals.update(counts)
-    by_rule = Counter(decision["rule"] for _day, decision in decisions)
-    shown = decisions[:DECISIONS_SHOWN]
-    names = {
-        p.upn: p.display_name
-        for p in Pupil.objects.filter(school=school, upn__in={d["upn"] for _day, d in shown})
-    }
+    recent = SimulationRun.objects.filter(school=school).select_related("requested_by")[:RECENT]
     return page(
         request,
         "escalation/simulator.html",
-        {
-            **context,
-            "result": result,
-            "by_month": [
-                (dt.date.fromisoformat(month + "-01"), counts) for month, counts in by_month.items()
-            ],
-            "totals": totals,
-            "most": max([c for m in by_month.values() for c in m.values()] + [1]),
-            "by_rule": by_rule.most_common(),
-            "decisions": [(day, d, names.get(d["upn"], "")) for day, d in shown],
-            "decision_count": len(decisions),
-            "shown": DECISIONS_SHOWN,
-            "school_days": len(result.days),
-            "seconds": seconds,
-        },
+        {"form": form, "policy": policy, "recent": recent},
+        status=status,
     )
+
+
+def _run(request, run_id) -> SimulationRun:
+    return get_object_or_404(SimulationRun, school=request.school, pk=run_id)
+
+
+def _months(result: dict) -> list:
+    return [
+        (dt.date.fromisoformat(month + "-01"), counts)
+        for month, counts in (result.get("by_month") or {}).items()
+    ]
+
+
+@roles_required(ROLES_SIMULATE)
+def simulation(request, school_slug, run_id):
+    run = _run(request, run_id)
+    return page(
+        request,
+        "escalation/simulation.html",
+        {"run": run, "result": run.result, "by_month": _months(run.result)},
+    )
+
+
+@roles_required(ROLES_SIMULATE)
+def simulation_progress(request, school_slug, run_id):
+    """The progress fragment (htmx, every few seconds); once finished, the browser is
+    sent to the result page."""
+    run = _run(request, run_id)
+    if run.status in (SimulationStatus.DONE, SimulationStatus.FAILED):
+        response = HttpResponse("")
+        response["HX-Redirect"] = request.path.rsplit("progress/", 1)[0]
+        return response
+    return render(request, "escalation/_simulation_progress.html", {"run": run})

@@ -14,8 +14,10 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from escalation.models import Meeting
+from escalation.services.simulation_runs import simulation_request
 from letters.models import IssuedLetter
 from registers.models import Role
+from registers.tenancy import school_scope
 from tests.escalation.casework import case_of, night_school
 from tests.factories import staff
 from tests.letters.factories import issued_letter
@@ -111,6 +113,10 @@ def test_the_policy_legal_and_simulator_pages_are_accessible_at_tablet_width(
 ):
     school, _alex, _letter, _lead = morning
     head = staff(school, Role.HEADTEACHER)
+    with school_scope(school):  # its Celery task runs in-process on commit
+        simulation = simulation_request(
+            school=school, user=head, preset="", start=dt.date(2024, 9, 2), end=dt.date(2024, 9, 30)
+        )
     tablet.context.add_cookies([login_cookie(live_server, head)])
     base = live_server.url + f"/{school.slug}/escalation/"
 
@@ -118,7 +124,8 @@ def test_the_policy_legal_and_simulator_pages_are_accessible_at_tablet_width(
         ("policy/", "Escalation policy"),
         ("policy/rules/TL-01/", "Rule TL-01"),
         ("legal/", "Legal steps"),
-        ("simulator/?start=2024-09-02&end=2024-09-30&preset=", "What would this policy have done?"),
+        ("simulator/", "What would this policy have done?"),
+        (f"simulator/{simulation.pk}/", "test, 2 September 2024 to 30 September 2024"),
     ]:
         tablet.goto(base + path)
         expect(tablet.get_by_role("heading", name=heading, exact=False).first).to_be_visible()

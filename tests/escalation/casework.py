@@ -88,11 +88,13 @@ def sweep_objects(school, pupil, head) -> dict:
     (tests/test_tenancy_sweep.py): an open case with a stage entry, a task, a proposed
     penalty notice with its proposal, a proposed notice to improve, a document."""
     from django.core.files.base import ContentFile
+    from django.utils import timezone
 
     from escalation.models import (
         Attachment,
         NoticeToImprove,
         PenaltyNotice,
+        SimulationRun,
         StageEntry,
     )
 
@@ -136,7 +138,11 @@ def sweep_objects(school, pupil, head) -> dict:
     )
     attachment.file.save("gp.pdf", ContentFile(b"%PDF-1.4 sweep"), save=False)
     attachment.save()
+    simulation = SimulationRun.objects.create(
+        school=school, start=NIGHT, end=NIGHT, created_at=timezone.now()
+    )
     return {
+        "simulation": simulation,
         "case": case,
         "esc_task": task,
         "proposal": proposal,

@@ -1,13 +1,22 @@
 """The simulator page: "what would this policy have done" over a range (at most a school
-year), under the school's own ladder or a preset, storing nothing (DESIGN.md §9)."""
+year), under the school's own ladder or a preset, run by Celery with its progress, storing
+nothing of the school's (DESIGN.md §9)."""
 
 import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from escalation.models import Case, Decision, EscalationTask, Proposal
+from escalation.models import (
+    Case,
+    Decision,
+    EscalationTask,
+    Proposal,
+    SimulationRun,
+)
+from escalation.services.simulation_runs import simulation_execute
 from letters.models import IssuedLetter
 from registers.models import Role
+from registers.tenancy import school_scope
 from tests.escalation.casework import night_school, person
 
 
@@ -22,37 +31,102 @@ def _counts():
         return [m.objects.count() for m in (Case, Decision, EscalationTask, Proposal, IssuedLetter)]
 
 
-def test_the_simulator_shows_counts_by_month_and_the_decisions_and_stores_nothing(client, night):
+def _simulate(client, school, django_capture_on_commit_callbacks, **data):
+    """Ask for a simulation; its Celery task runs once the request commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("escalation:simulator", args=[school.slug]), data)
+    return response
+
+
+def test_the_simulator_shows_counts_by_month_and_the_decisions_and_stores_nothing(
+    client, night, django_capture_on_commit_callbacks
+):
     school, alex, _sam = night
     client.force_login(person(school, Role.ATTENDANCE_LEAD))
     before = _counts()
 
-    response = client.get(
-        reverse("escalation:simulator", args=[school.slug]),
-        {"start": "2024-09-02", "end": "2024-09-30", "preset": ""},
+    asked = _simulate(
+        client,
+        school,
+        django_capture_on_commit_callbacks,
+        start="2024-09-02",
+        end="2024-09-30",
+        preset="",
     )
+    page = client.get(asked["Location"])
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Policy test, 2 September 2024 to 30 September 2024" in html
+    html = page.content.decode()
+    assert "test, 2 September 2024 to 30 September 2024" in html
+    assert "20 school days decided" in html
     assert '<th scope="row">September 2024</th>' in html
-    # Alex's stage 1 letter and the meeting the ladder asks for, on the first night
-    # with 20 possible sessions (16 Sep), once each.
+    # Alex's stage 1 letter on the first night with 20 possible sessions (16 Sep).
     assert "<td>16/09/2024</td><td>" + alex.display_name in html
     assert "test/TL-01" in html and "letter: stage 1" in html
     assert _counts() == before
+    with scopes_disabled():
+        run = SimulationRun.objects.get()
+    assert (run.status, run.days_done, run.days_total) == ("done", 20, 20)
 
 
-def test_another_preset_can_be_tried_without_changing_the_schools_policy(client, night):
+def test_a_simulation_delivered_twice_runs_once(client, night, django_capture_on_commit_callbacks):
+    school, _alex, _sam = night
+    client.force_login(person(school, Role.HEADTEACHER))
+    _simulate(
+        client, school, django_capture_on_commit_callbacks, start="2024-09-02", end="2024-09-13"
+    )
+    with scopes_disabled():
+        run = SimulationRun.objects.get()
+        finished = run.finished_at
+
+    with school_scope(school):
+        again = simulation_execute(school=school, run_id=run.pk)
+
+    assert again is False
+    with scopes_disabled():
+        assert SimulationRun.objects.get(pk=run.pk).finished_at == finished
+
+
+def test_a_waiting_simulation_shows_its_progress(client, night):
+    school, _alex, _sam = night
+    with scopes_disabled():
+        run = SimulationRun.objects.create(
+            school=school,
+            start="2024-09-02",
+            end="2025-07-22",
+            status="running",
+            days_done=40,
+            days_total=190,
+            created_at="2024-09-02T10:00:00Z",
+        )
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    page = client.get(reverse("escalation:simulation", args=[school.slug, run.pk]))
+    fragment = client.get(reverse("escalation:simulation_progress", args=[school.slug, run.pk]))
+
+    assert "Deciding school day 40 of 190" in page.content.decode()
+    assert 'value="21"' in fragment.content.decode()
+    with scopes_disabled():
+        SimulationRun.objects.filter(pk=run.pk).update(status="done")
+    done = client.get(reverse("escalation:simulation_progress", args=[school.slug, run.pk]))
+    assert done["HX-Redirect"] == reverse("escalation:simulation", args=[school.slug, run.pk])
+
+
+def test_another_preset_can_be_tried_without_changing_the_schools_policy(
+    client, night, django_capture_on_commit_callbacks
+):
     school, _alex, _sam = night
     client.force_login(person(school, Role.HEADTEACHER))
 
-    response = client.get(
-        reverse("escalation:simulator", args=[school.slug]),
-        {"start": "2024-09-02", "end": "2024-10-25", "preset": "blue-sky"},
+    asked = _simulate(
+        client,
+        school,
+        django_capture_on_commit_callbacks,
+        start="2024-09-02",
+        end="2024-10-25",
+        preset="blue-sky",
     )
 
-    assert "Policy blue-sky" in response.content.decode()
+    assert "blue-sky, 2 September 2024" in client.get(asked["Location"]).content.decode()
     with scopes_disabled():
         assert school.escalation_policy.preset == "test"
 
@@ -69,9 +143,11 @@ def test_a_range_longer_than_a_year_or_backwards_is_refused(client, night, start
     school, _alex, _sam = night
     client.force_login(person(school, Role.ATTENDANCE_LEAD))
 
-    response = client.get(
+    response = client.post(
         reverse("escalation:simulator", args=[school.slug]), {"start": start, "end": end}
     )
 
     assert response.status_code == 400
     assert message in response.content.decode()
+    with scopes_disabled():
+        assert not SimulationRun.objects.exists()
