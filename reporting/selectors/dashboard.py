@@ -8,10 +8,12 @@ improving/declining lists from `registers.metrics.tally` over two windows.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from itertools import accumulate
 
 from django.db.models import Count, Q
 
@@ -22,6 +24,7 @@ from registers.models import Period as SessionPeriod
 
 from ..models import ComparisonFigure
 from .figures import FIELDS, PUPIL_COLUMN, Totals, breakdown, pct, totals
+from .figures import pupil_flags as flags
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 AT_RISK_FROM = Fraction(90, 100)  # at risk of persistent absence: 90% up to 95%
@@ -236,13 +239,17 @@ def _missing_counts(*, roll, counted: metrics.Tally, window: str, calendar) -> d
     listed as missing): the calendar's sessions in the window while on roll less the
     pupil's marks on roll there (any code). No query (the tally has the marks)."""
     bounds = counted.bounds[window]
+    # Sessions up to each school day of the window, so each pupil costs two bisections.
+    days = calendar.school_days(bounds)
+    upto = list(accumulate(calendar.sessions_on(day) for day in days))
     missing = {}
     for p in roll:
         first = max(bounds.start, p.on_roll_from)
         last = min(bounds.end, p.on_roll_to) if p.on_roll_to else bounds.end
         if first > last:
             continue
-        sessions = calendar.sessions(metrics.Bounds(first, last))
+        i, j = bisect_left(days, first), bisect_right(days, last)
+        sessions = (upto[j - 1] if j else 0) - (upto[i - 1] if i else 0)
         marked = sum(counted.codes(p.pupil_id, window).values())
         if sessions > marked:
             missing[p.pupil_id] = sessions - marked
@@ -295,9 +302,10 @@ def dashboard(*, school: School, start: date, end: date, today: date) -> Dashboa
     for pid, s in summaries.items():
         if pid not in info or not s.possible:
             continue
-        if s.severe_absence:
+        persistent, severe = flags(s)
+        if severe:
             lists["severe"].append(_line(pid, info[pid], s))
-        if s.persistent_absence:
+        if persistent:
             lists["persistent"].append(_line(pid, info[pid], s))
         elif AT_RISK_FROM <= s.attendance < AT_RISK_TO:
             lists["at_risk"].append(_line(pid, info[pid], s))

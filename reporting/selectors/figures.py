@@ -85,8 +85,9 @@ class Totals:
             return
         _merge(self.summary, s, by_code=self.by_code)
         self.pupils += 1
-        self.persistent += _at_least(s, stats.PERSISTENT_ABSENCE)
-        self.severe += _at_least(s, stats.SEVERE_ABSENCE)
+        persistent, severe = pupil_flags(s)
+        self.persistent += persistent
+        self.severe += severe
 
     def plus(self, other: Totals) -> Totals:
         both = Totals(pupils=self.pupils + other.pupils)
@@ -164,9 +165,20 @@ def _merge(into: stats.Summary, s: stats.Summary, *, by_code=True, sign=1) -> No
             into.codes[code] = into.codes.get(code, 0) + sign * n
 
 
-def _at_least(s: stats.Summary, threshold: Fraction) -> bool:
-    """absence / possible >= threshold, exactly (DESIGN.md §6), in integers."""
-    return s.absent * threshold.denominator >= threshold.numerator * s.possible
+_PA = (stats.PERSISTENT_ABSENCE.numerator, stats.PERSISTENT_ABSENCE.denominator)
+_SA = (stats.SEVERE_ABSENCE.numerator, stats.SEVERE_ABSENCE.denominator)
+_FLAGS = "_reporting_flags"
+
+
+def pupil_flags(s: stats.Summary) -> tuple[bool, bool]:
+    """(persistent, severe): absence / possible >= 10% and >= 50%, exactly (DESIGN.md
+    §6), in integers; worked out once per summary (the breakdowns ask nine times)."""
+    found = s.__dict__.get(_FLAGS)
+    if found is None:
+        absent, possible = s.authorised + s.unauthorised, s.possible
+        found = (absent * _PA[1] >= _PA[0] * possible, absent * _SA[1] >= _SA[0] * possible)
+        s.__dict__[_FLAGS] = found
+    return found
 
 
 def totals(summaries: Iterable[stats.Summary]) -> Totals:
