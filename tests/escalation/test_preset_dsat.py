@@ -202,3 +202,30 @@ def test_DS_09_evidence_after_5_days_ill_DS_40_missing_DS_0b_social_worker_told(
     assert "dsat/DS-40" in rules_of(missing)
     assert "dsat/DS-0b" in rules_of(in_care)
     assert "dsat/DS-0b" not in rules_of(not_in_care)
+
+
+def test_DS_22_the_optional_yellow_letter_goes_once_the_school_switches_it_on(school):
+    from escalation.services.policy_edit import rule_switch
+    from escalation.services.run import policy_for
+    from registers.models import Role
+    from registers.tenancy import school_scope
+    from tests.factories import staff
+
+    yellow = pupil(school, forename="Yellow")
+    marks(yellow, BLOCK_1, block_1(school, 3))  # 55 / 58 = 94.8%
+    with school_scope(school):
+        policy = policy_for(school=school)
+        assert rule_switch(
+            policy=policy,
+            rule_id="DS-22",
+            enabled=True,
+            version=policy.version,
+            user=staff(school, Role.ATTENDANCE_LEAD),
+            role=Role.ATTENDANCE_LEAD,
+        )
+
+    letter = decision(run(school, BLOCK_1), yellow, "attendance")
+
+    assert letter["rule"] == "dsat/DS-22"
+    assert letter["from_stage"] == letter["to_stage"] == "none"
+    assert kinds(letter, "letter") == ["traffic_yellow"]
