@@ -130,8 +130,11 @@ def _entry(request, pupil_id):
 
 
 def _is_lead(request, procedure) -> bool:
-    if procedure.safeguarding_leads.filter(pk=request.user.pk).exists():
-        return True
+    """A designated safeguarding lead; while the school has designated none, the
+    attendance lead and the headteacher."""
+    leads = set(procedure.safeguarding_leads.values_list("pk", flat=True))
+    if leads:
+        return request.user.pk in leads
     return bool(request.roles & ROLES_LEAD_FALLBACK)
 
 
@@ -209,6 +212,9 @@ def calling_lead(request, school_slug, pupil_id):
         raise Http404("That pupil is not on today's calling list.")
     if not _is_lead(request, listing.procedure):
         raise PermissionDenied("Only the designated safeguarding lead records these actions.")
+    if entry.status != CallingDay.Status.NOT_ACCOUNTED_FOR:
+        messages.error(request, "This pupil is not waiting for the safeguarding lead.")
+        return redirect("absences:calling_pupil", school_slug=school_slug, pupil_id=pupil_id)
     form = LeadForm(request.POST, actions=listing.procedure.actions)
     if form.is_valid():
         try:

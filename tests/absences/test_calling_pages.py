@@ -272,3 +272,27 @@ def test_the_n_queue_page_flags_overdue_n_and_costs_the_same_queries_for_many(
             more = client.get(url(calendar, "ncodes")).content.decode()
     assert "<strong>1</strong> overdue" in page and "Overdue</span>" in page
     assert "<strong>21</strong> unresolved" in more and "<strong>1</strong> overdue" in more
+
+
+def test_once_the_school_names_its_safeguarding_lead_only_they_record_the_actions(client, calendar):
+    from absences.models import procedure_for
+    from registers.tenancy import school_scope
+
+    pupil = absent(calendar)
+    head, dsl = staff(calendar, "headteacher"), staff(calendar, "office")
+    with school_scope(calendar):
+        procedure_for(calendar).safeguarding_leads.add(dsl)
+    data = {"action": "police_welfare_check", "note": "Police asked to call round"}
+    with time_machine.travel(at(10, 5), tick=False):
+        client.force_login(head)
+        refused = client.post(url(calendar, "calling_lead", pupil_id=pupil.pk), data)
+        client.force_login(dsl)
+        done = client.post(url(calendar, "calling_lead", pupil_id=pupil.pk), data)
+    assert (refused.status_code, done.status_code) == (403, 302)
+    with scopes_disabled():
+        assert list(LeadAction.objects.values_list("action", "by")) == [
+            ("police_welfare_check", dsl.pk)
+        ]
+    with time_machine.travel(at(10, 6), tick=False):
+        page = client.get(url(calendar, "calling")).content.decode()
+    assert "Not accounted for" in page  # not said to be safe: still the lead's
