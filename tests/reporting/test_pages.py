@@ -323,3 +323,30 @@ def test_the_dashboard_lists_open_cases_by_track_and_stage(client, small):
         ("Attendance", "Stage 2", ["Cara Test"]),
         ("Punctuality", "Stage 1", ["Ava Test"]),
     ]  # Ben's case is closed
+
+
+def test_the_groups_page_is_for_staff_not_parents_or_trust_leads(client, small):
+    from tests.factories import ContactFactory, UserFactory
+
+    parent = UserFactory()
+    with scopes_disabled():
+        ContactFactory(pupil=small.ava, user=parent)
+    assert opened(client, parent, url(small.school, "groups")).status_code == 403
+    trust_lead = staff(small.school, Role.TRUST_LEAD)
+    assert opened(client, trust_lead, url(small.school, "groups")).status_code == 403
+
+
+def test_a_parent_cannot_open_any_report(client, small):
+    from tests.factories import ContactFactory, UserFactory
+
+    parent = UserFactory()
+    with scopes_disabled():
+        ContactFactory(pupil=small.ava, user=parent)
+    client.force_login(parent)
+    for name, kwargs in (
+        ("today", {}),
+        ("dashboard", {}),
+        ("trust", {}),
+        ("pupil", {"pupil_id": small.ava.pk}),
+    ):
+        assert client.get(url(small.school, name, **kwargs)).status_code == 403, name
