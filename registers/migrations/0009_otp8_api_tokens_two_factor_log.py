@@ -9,7 +9,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('registers', '0008_events_outbox'),
-        migrations.swappable_dependency(settings.KNOX_TOKEN_MODEL),
+        # knox's last migration, not its first: its primary key changes after 0001, and
+        # a fresh SQLite database checks the foreign key when this table is made.
+        ("knox", "0009_extend_authtoken_field"),
     ]
 
     operations = [
