@@ -1,6 +1,8 @@
 from django.shortcuts import render
 
 from registers import selectors
+from registers.access import access_record
+from registers.models import AccessEvent
 from registers.permissions import roles_required
 
 from .. import charts
@@ -36,6 +38,12 @@ def dashboard(request, school_slug):
         return render(request, "reporting/dashboard.html", {**context, "d": None})
     b = period.bounds
     d = dashboard_figures(school=school, start=b.start, end=b.end, today=context["today"])
+    # The page names pupils (its lists): who looked, and at which period.
+    access_record(
+        request=request,
+        kind=AccessEvent.Kind.PUPIL_LIST_VIEWED,
+        description=f"Attendance figures and lists of pupils: {period.label}",
+    )
     target = school.attendance_target
     breakdowns = []
     for by, rows in d.breakdowns.items():

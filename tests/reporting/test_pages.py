@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from registers import events
-from registers.models import Role
+from registers.models import AccessEvent, Role
 from tests.factories import PupilFactory, SchoolFactory, mark_days, school_calendar, staff
 from tests.reporting.small_school import D, small_school
 
@@ -97,6 +97,9 @@ def test_the_lead_sees_the_periods_figures_and_lists_linking_to_pupils(client, s
     assert "11.62 points below the school's target of 96.00%" in body
     assert url(school, "pupil", pupil_id=small.cara.pk) in body
     assert "<svg" in body and 'role="img"' in body and "<caption" in body
+    with scopes_disabled():
+        logged = AccessEvent.objects.filter(school=school, kind="pupil_list_viewed").get()
+    assert "9 Sep 2024 to 20 Sep 2024" in logged.description
 
 
 @pytest.mark.parametrize("role", [Role.TEACHER, Role.OFFICE])
@@ -133,7 +136,7 @@ def test_the_dashboard_costs_the_same_queries_for_more_pupils(
         client.get(address)
 
 
-DASHBOARD_QUERIES = 18
+DASHBOARD_QUERIES = 19  # 18 reads and the access log's row
 
 
 # ---- The pupil page ---------------------------------------------------------------------------
