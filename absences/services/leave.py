@@ -367,6 +367,13 @@ def leave_request_withdraw(
         raise ValidationError(
             {"status": "The leave has begun: ask the school to change the register instead."}
         )
+    if request.status not in allowed:
+        raise ValidationError(
+            {
+                "status": f"This request is {request.get_status_display().lower()}: "
+                "there is nothing to withdraw."
+            }
+        )
     with transaction.atomic():
         before = request.status
         request = _move(request=request, to=Status.WITHDRAWN, allowed_from=allowed)

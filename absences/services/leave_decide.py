@@ -387,6 +387,8 @@ def leave_reopen(*, request: LeaveRequest, user, role: str, why: str, now: datet
     now = now or timezone.now()
     if not (why or "").strip():
         raise ValidationError({"why": "Say why the decision is taken back."})
+    if not request.is_decided:
+        raise ValidationError({"status": "Only a decision can be taken back."})
     if request.first_day <= school_today(request.school, now):
         raise ValidationError(
             {"status": "The leave has begun: change the register instead of the decision."}

@@ -476,3 +476,11 @@ def test_a_withdrawn_request_frees_its_sessions_for_a_new_one(school, pupil, par
         leave_request_withdraw(request=first, user=parent, why="Wrong dates.")
     again = ask(school, pupil, parent)
     assert again.pk != first.pk and again.status == Status.SUBMITTED
+
+
+def test_a_refused_request_cannot_be_withdrawn_and_says_why(school, pupil, parent, head):
+    request = ask(school, pupil, parent, ground="G")
+    decide(request, head, Status.REFUSED, decision="Not exceptional.")
+    with school_scope(school), pytest.raises(ValidationError) as refused:
+        leave_request_withdraw(request=request, user=parent, why="Never mind.")
+    assert "is refused: there is nothing to withdraw" in refused.value.message_dict["status"][0]
