@@ -18,6 +18,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 _ids = count(1)
+# The width charts are drawn at (SVG units): the page scales them to its column.
+WIDTH = 640
 
 
 def _frame(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
@@ -100,7 +102,8 @@ def columns(
     """Vertical columns of percentages in order (a weekly trend), with the target."""
     left, plot_h, top = 36, 180, 10
     col = max(8, min(28, 640 // max(len(items), 1)))
-    width, height = left + col * len(items) + 10, top + plot_h + 60
+    # A fixed width, so that a few weeks draw as a few columns, not as giant ones.
+    width, height = max(left + col * len(items) + 10, WIDTH), top + plot_h + 60
     low = min([floor, *(_num(v) for _, v in items if v is not None)])
     low = max(0.0, (int(low) // 5) * 5)
 
@@ -151,7 +154,7 @@ def grid(
     is, its figure written in it."""
     label_w, cell_w, cell_h = 100, 110, 34
     cols = [c for c, _ in rows[0][1]] if rows else []
-    width, height = label_w + cell_w * len(cols) + 4, 24 + cell_h * len(rows)
+    width, height = max(label_w + cell_w * len(cols) + 4, WIDTH), 24 + cell_h * len(rows)
     body = [
         f'<text class="chart__label" x="{label_w + cell_w * j + cell_w / 2}" y="16" '
         f'text-anchor="middle">{escape(c)}</text>'

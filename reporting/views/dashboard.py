@@ -19,8 +19,14 @@ LIST_SHOWN = 50
 def _sentence_gap(label, rows):
     """The breakdown's one-line summary: the group furthest below the rest."""
     gaps = [r for r in rows if r.gap is not None]
+    if not rows:
+        return "No pupil has possible sessions in this period."
     if not gaps:
-        return f"No {label.lower()} has possible sessions in this period."
+        only = rows[0]
+        return (
+            f"All {only.totals.pupils} pupils counted are in one group ({only.label}): "
+            "there is no rest of the school to compare with."
+        )
     worst = min(gaps, key=lambda r: r.gap)
     if worst.gap >= 0:
         return f"No {label.lower()} group attends less than the rest of the school."
