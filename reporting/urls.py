@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import export_views, governors
-from .views import dashboard, groups, pupil, today, trust
+from .views import dashboard, download, groups, pupil, today, trust
 
 app_name = "reporting"
 
@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("groups/", groups.groups, name="groups"),
     path("trust/", trust.trust, name="trust"),
     path("pupils/<int:pupil_id>/", pupil.pupil, name="pupil"),
+    path("download/", download.download, name="download"),
 ]
 
 # Exports and returns (reporting/export_views.py).

@@ -131,3 +131,51 @@ def test_the_api_names_a_bad_parameter(small):
 def test_the_reports_api_is_for_leads(small, role):
     user = staff(small.school, role)
     assert api_get(user, small.school, "summary").status_code == 403
+
+
+# ---- The dashboard's downloads ----------------------------------------------------------
+
+
+def download(client, user, school, **params):
+    client.force_login(user)
+    address = reverse("reporting:download", kwargs={"school_slug": school.slug})
+    return client.get(address, {**RANGE, **params})
+
+
+def test_a_breakdown_downloads_as_the_page_shows_it(client, small):
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = download(client, lead, small.school, table="breakdown", by="sex", format="csv")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert table[0] == [*COLUMNS, "gap_to_rest_points"]
+    page = client.get(reverse("reporting:dashboard", kwargs={"school_slug": small.school.slug}),
+                      RANGE)  # fmt: skip
+    rows = {r.value: r for r in page.context["d"].breakdowns["sex"]}
+    for line in table[1:]:
+        shown = rows[line[0]]
+        assert line[6] == str(shown.totals.attendance_pct)
+        assert line[-1] == str(shown.gap)
+    assert [line[0] for line in table[1:]] == ["F", "M"]
+    assert table[1][-1] == "-18.21"  # hand-counted in test_figures
+
+
+def test_a_list_downloads_as_a_spreadsheet(client, small):
+    from openpyxl import load_workbook
+
+    lead = staff(small.school, Role.HEADTEACHER)
+    response = download(client, lead, small.school, table="list", list="persistent",
+                        format="xlsx")  # fmt: skip
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][:2] == ("upn", "name")
+    assert sorted(v[1] for v in values[1:]) == ["Ava Test", "Cara Test", "Dan Test"]
+
+
+def test_downloads_are_for_leads_and_name_real_tables(client, small):
+    office = staff(small.school, Role.OFFICE)
+    assert download(client, office, small.school, table="weeks").status_code == 403
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    assert download(client, lead, small.school, table="secrets").status_code == 404
+    assert download(client, lead, small.school, table="breakdown", by="hair").status_code == 404
