@@ -117,3 +117,18 @@ def test_a_notice_to_improve_period_outside_3_to_6_weeks_is_a_400(client, night)
     assert response.status_code == 400 and "weeks" in response.json()
     with scopes_disabled():
         assert Proposal.objects.get(pk=proposal.pk).status == "proposed"
+
+
+@pytest.mark.parametrize("role", [Role.OFFICE, Role.TEACHER, Role.TRUST_LEAD])
+def test_the_casework_api_is_closed_to_roles_without_casework(client, night, role):
+    school, alex, _sam = night
+    client.force_login(person(school, role))
+
+    for path in ("cases/", f"cases/{case_of(alex).pk}/", "queue/", "penalty-notices/"):
+        assert _get(client, school, path).status_code == 403, path
+    proposal = proposals_of(alex)[0]
+    assert (
+        _post(client, school, f"proposals/{proposal.pk}/skip/", {"reason": "x"}).status_code == 403
+    )
+    with scopes_disabled():
+        assert Proposal.objects.get(pk=proposal.pk).status == "proposed"
