@@ -266,6 +266,7 @@ class Evaluation:
         self.episode_starts = episode_starts or {}
         # Each test's column of figures, found once (not once per pupil).
         self._columns: dict[int, dict] = {}
+        self._test_sets: dict[tuple, set[int]] = {}
 
     def column(self, rule: Rule, test: Test) -> dict[int, tuple]:
         found = self._columns.get(id(test))
@@ -408,26 +409,42 @@ class Evaluation:
             [],
             [],
             [],
-            {r.id: {"considered": 0, "fired": 0} for r in due},
+            {r.id: {"held": 0, "fired": 0} for r in due},
             list(calendar_points),
         )
         order = {r.id: i for i, r in enumerate(rules)}
-        for pid, pf in sorted(facts.items(), key=lambda item: item[1].upn):
-            pstate = state.of(pid)
+        # Rule-major first: the pupils each rule's figures hold for, from whole columns
+        # (RULES.md tests are per pupil, but most pupils meet no rule on most nights).
+        holding = {rule.id: self.holding(rule, facts) for rule in due}
+        for rule in due:
+            night.rules[rule.id]["held"] = len(holding[rule.id])
+        judged = {
+            r.id for r in due if r.type in ("advance", "improve") and r.track in STAGED_TRACKS
+        }
+        candidates = set().union(*holding.values()) if holding else set()
+        for pid, pstate in state.pupils.items():
+            if pid not in facts:
+                continue
             night.resets += self.resets(pid, pstate)
+            if any(ts.stage != "none" for t, ts in pstate.tracks.items() if t in STAGED_TRACKS):
+                candidates.add(pid)  # an open case: its advance/improve rules are logged
+        for pid in sorted(candidates & set(facts), key=lambda p: facts[p].upn):
+            pf = facts[pid]
+            pstate = state.of(pid)
             pupil = _Pupil(self, pf, pstate)
             fired: dict[str, list[Rule]] = {}
             for rule in due:
-                if (pid, rule.track) in skip:
+                holds = pid in holding[rule.id]
+                open_case = rule.id in judged and pupil.stage(rule.track) != "none"
+                if not (holds or open_case) or (pid, rule.track) in skip:
                     continue
                 if not (pupil.pupil_ok(rule) and pupil.stage_ok(rule) and pupil.case_ok(rule)):
                     continue
                 if not pupil.once_ok(rule):
                     continue
-                night.rules[rule.id]["considered"] += 1
-                if pupil.tests_hold(rule):
+                if holds:
                     fired.setdefault(rule.track, []).append(rule)
-                elif rule.type in ("advance", "improve") and pupil.stage(rule.track) != "none":
+                else:
                     stage = pupil.stage(rule.track)
                     night.considered.append(
                         Outcome(
@@ -451,6 +468,32 @@ class Evaluation:
                     night.rules[rule.id]["fired"] += 1
                     night.decisions.append(outcome)
         return night
+
+    def holding(self, rule: Rule, facts) -> set[int]:
+        """The pupils (of `facts`) whose figures meet the rule's tests: all of `tests`
+        and, if any, one of `any_of`."""
+        sets = [self.test_set(rule, t) for t in rule.tests]
+        found = set(facts).intersection(*sets) if sets else set(facts)
+        if rule.any_of:
+            found &= set().union(*(self.test_set(rule, t) for t in rule.any_of))
+        return found
+
+    def test_set(self, rule: Rule, test: Test) -> set[int]:
+        """The pupils a test holds for: the figure compared exactly, a percentage only
+        with `Rule.possible_needed` possible sessions in its window (§0.6)."""
+        key = (id(test), rule.possible_needed)
+        found = self._test_sets.get(key)
+        if found is None:
+            column = self.column(rule, test)
+            need = rule.possible_needed if test.metric.is_percentage else 0
+            holds = test.holds
+            found = {
+                pid
+                for pid, (value, possible) in column.items()
+                if value is not None and possible >= need and holds(value)
+            }
+            self._test_sets[key] = found
+        return found
 
     def _winners(self, track: str, rules: list[Rule], order: dict[str, int]) -> list[Rule]:
         if not rules or track == "welfare":

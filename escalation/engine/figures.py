@@ -104,6 +104,15 @@ def _index_after(days: list[date], day: date) -> int:
     return bisect_right(days, day)
 
 
+def _codes_of(metric: Metric) -> tuple[str, ...]:
+    """The codes a count metric counts (lates: L; unauthorised: G N O U)."""
+    if metric.kind == "lates":
+        return ("L",)
+    if metric.kind == "unauthorised":
+        return UNAUTHORISED_CODES
+    return metric.codes
+
+
 def _value_of(metric: Metric, summary, codes: dict[str, int]):
     """The figure of a counted metric from a window's summary (and its codes)."""
     match metric.kind:
@@ -218,12 +227,21 @@ def compute(
         if key not in figures.values:
             figures.values[key] = {}
             by_window.setdefault(_window_key(m.window), []).append(m)
+    counts_only = {
+        wkey: all(m.kind in ("lates", "unauthorised", "sessions") for m in wanted)
+        for wkey, wanted in by_window.items()
+    }
     for wkey, wanted in by_window.items():
         keys = [metric_key(m) for m in wanted]
         for pid in ids:
             if tally is None or bounds.get(wkey) is None:
                 for m, key in zip(wanted, keys, strict=True):
                     figures.put(key, pid, (None, 0) if m.is_percentage else (0, 0))
+                continue
+            if counts_only[wkey]:
+                # Sessions of some codes need no Summary (most of the time of a column).
+                for m, key in zip(wanted, keys, strict=True):
+                    figures.put(key, pid, (tally.sessions(pid, wkey, _codes_of(m)), 0))
                 continue
             summary = tally.summary(pid, wkey)
             for m, key in zip(wanted, keys, strict=True):
