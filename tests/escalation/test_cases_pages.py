@@ -13,6 +13,7 @@ from escalation.events import CaseworkEvent
 from escalation.models import Attachment, Case, EscalationTask, Meeting, StageEntry, TaskKind
 from registers.models import AccessEvent, Event, Role
 from tests.escalation.casework import case_of, meeting_task, night_school, person
+from tests.escalation.factories import child
 from tests.factories import SchoolFactory, staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -281,3 +282,29 @@ def test_the_case_page_reads_a_fixed_number_of_queries(client, night, django_ass
 
 
 CASE_QUERIES = 20
+
+
+def test_the_case_list_reads_a_fixed_number_of_queries(client, night, django_assert_num_queries):
+    school, _alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+    url = _url(school, "cases")
+    client.get(url)
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get(url)
+    with scopes_disabled():
+        for i in range(5):
+            pupil = child(school, name=f"More{i}")
+            Case.objects.create(
+                school=school,
+                pupil=pupil,
+                track="punctuality",
+                stage="stage_1",
+                stage_since=dt.date(2024, 9, 20),
+                opened_on=dt.date(2024, 9, 20),
+            )
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url)
+    assert "7 cases" in response.content.decode()
+
+
+LIST_QUERIES = 5
