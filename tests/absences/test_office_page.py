@@ -378,3 +378,15 @@ def test_accepting_a_report_the_register_contradicts_asks_then_keeps_or_replaces
             "AM": "/",
             "PM": "I",
         }
+
+
+def test_the_finder_answers_in_one_query_however_many_match(
+    client, school, group, office, django_assert_num_queries
+):
+    PupilFactory.create_batch(25, school=school, registration_group=group)
+    client.force_login(office)
+    results = reverse("absences:office_pupils", kwargs={"school_slug": school.slug})
+    client.get(results, {"q": "4B"})
+    with django_assert_num_queries(4):  # the school, the user, their roles; the search
+        html = client.get(results, {"q": "4B"}).content.decode()
+    assert html.count("?pupil=") == 15 and "type more of the name" in html
