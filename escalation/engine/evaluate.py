@@ -418,15 +418,23 @@ class Evaluation:
         holding = {rule.id: self.holding(rule, facts) for rule in due}
         for rule in due:
             night.rules[rule.id]["held"] = len(holding[rule.id])
+        # Logged when they do not fire for an open case: advance and improve rules at a
+        # calendar point (a nightly one would log every open case every night).
         judged = {
-            r.id for r in due if r.type in ("advance", "improve") and r.track in STAGED_TRACKS
+            r.id
+            for r in due
+            if r.type in ("advance", "improve")
+            and r.track in STAGED_TRACKS
+            and r.when.point != "nightly"
         }
         candidates = set().union(*holding.values()) if holding else set()
         for pid, pstate in state.pupils.items():
             if pid not in facts:
                 continue
             night.resets += self.resets(pid, pstate)
-            if any(ts.stage != "none" for t, ts in pstate.tracks.items() if t in STAGED_TRACKS):
+            if judged and any(
+                ts.stage != "none" for t, ts in pstate.tracks.items() if t in STAGED_TRACKS
+            ):
                 candidates.add(pid)  # an open case: its advance/improve rules are logged
         for pid in sorted(candidates & set(facts), key=lambda p: facts[p].upn):
             pf = facts[pid]
