@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
         "EscalationStageEnum": "escalation.models.cases.Stage",
         "EscalationProposalStatusEnum": "escalation.models.queue.ProposalStatus",
         "PenaltyNoticeStatusEnum": "escalation.models.legal.NoticeStatus",
+        # Leave of absence: the grounds asked for, the codes `leave-assess` takes (DESIGN
+        # §9, C2 and G included) and the request's status.
+        "LeaveGroundEnum": "absences.models.leave.LeaveGround",
+        "LeaveAssessGroundEnum": ["C1", "J1", "S", "C", "C2", "R", "T", "G"],
+        "LeaveStatusEnum": "absences.models.leave.LeaveRequest.Status",
     },
 }
 
