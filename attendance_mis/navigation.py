@@ -149,6 +149,10 @@ def menu(request):
     for label, name, allowed, purpose in MENU:
         if roles & allowed:
             url = reverse(name, kwargs={"school_slug": school.slug})
-            current = request.path.startswith(url)
-            items.append({"label": label, "url": url, "purpose": purpose, "current": current})
+            items.append({"label": label, "url": url, "purpose": purpose, "current": False})
+    # One current page: the item whose address is the longest start of this one (the
+    # figures at /reports/ and Today at /reports/today/ are not both current).
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
     return {"menu": items}

@@ -124,3 +124,14 @@ def test_every_page_title_says_the_page_and_the_school(client, school, name, kwa
 
     assert f"<title>{title}" in head
     assert head.endswith(f" — {school.name}")
+
+
+def test_the_menu_marks_one_page_as_current_the_one_you_are_on(client, school):
+    client.force_login(staff(school, "attendance_lead"))
+
+    page = client.get(reverse("reporting:today", args=[school.slug])).content.decode()
+
+    nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    today = reverse("reporting:today", args=[school.slug])
+    assert nav.count('aria-current="page"') == 1
+    assert f'<a href="{today}" aria-current="page">' in nav
