@@ -76,3 +76,12 @@ def test_the_governors_report_is_for_leads_not_class_teachers(calendar_school, c
     response = client.get(url(calendar_school), range_query(D(2024, 9, 9), D(2024, 9, 13)))
 
     assert response.status_code == 403
+
+
+def test_the_dashboard_links_to_the_governors_report_for_its_period(calendar_school, client):
+    client.force_login(staff(calendar_school, Role.HEADTEACHER))
+    query = range_query(D(2024, 9, 9), D(2024, 9, 13))
+
+    page = client.get(f"/{calendar_school.slug}/reports/", query).content.decode()
+
+    assert f"{url(calendar_school)}?period=range&amp;from=2024-09-09&amp;to=2024-09-13" in page
