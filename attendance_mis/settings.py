@@ -178,7 +178,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
-# The nightly jobs are added by the apps that own them (escalation, absences).
+# Every periodic job, in one place. Deadlines live in the database and these ticks find
+# what is due (DESIGN.md §2): no business deadline is a Celery ETA.
 CELERY_BEAT_SCHEDULE: dict = {
     # Planned entries of sessions whose register has closed become marks (DESIGN.md §5);
     # registers close at different times at each school, so it runs every few minutes.
@@ -186,6 +187,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registers.tasks.planned_entries_due_everywhere",
         "schedule": 300.0,
     },
+    # Approved email letters wait for their undo window (letters.approval), then are
+    # handed to the mail server; the deadline is in the database, a minute's tick finds it.
+    "letters-send-held-emails": {"task": "letters.tasks.send_held_emails", "schedule": 60.0},
     # Export files are removed a week after they were written (reporting.export_jobs).
     "reporting-exports-expire": {
         "task": "reporting.tasks.exports_expire_everywhere",
