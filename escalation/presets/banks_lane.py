@@ -12,15 +12,19 @@ from ._words import (
     NIGHTLY,
     att,
     consec,
-    indicator,
+    deletion_review,
+    improvement_letter,
     legal,
     letter,
-    n_overdue,
+    long_illness,
+    missing_from_school,
+    part_time_timetable,
     possible,
     report,
-    sessions,
+    stage_1_letter,
     task,
     unauth,
+    unresolved_n,
 )
 
 SETTINGS = {
@@ -29,22 +33,11 @@ SETTINGS = {
     "nti_weeks": 4,
 }
 
-OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 # BL-27: the 15 school days after the warning.
 AFTER_WARNING = {"kind": "since_stage", "n": 15}
 
 RULES = [
-    {
-        "id": "BL-05",
-        "title": "An N still unresolved after 5 school days",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [n_overdue()],
-        "once": "open_task",
-        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
-        "approval": False,
-    },
+    unresolved_n("BL-05"),
     {
         "id": "BL-08",
         "title": "Ill for 15 school days: Education of Sick Children Service",
@@ -79,18 +72,13 @@ RULES = [
         "actions": [task("review", "attendance_officer", to="la", due=10, note="EWO review")],
         "approval": False,
     },
-    {
-        "id": "BL-21",
-        "title": "Step 1 letter: attendance of 90% or less",
-        "track": "attendance",
-        "type": "open",
-        "to_stage": "stage_1",
-        "when": HT_END,
-        "tests": [att("ytd", "<=", 90)],
-        "min_possible": 20,
-        "actions": [letter("stage_1")],
-        "approver": "attendance_lead",
-    },
+    stage_1_letter(
+        "BL-21",
+        "Step 1 letter: attendance of 90% or less",
+        HT_END,
+        att("ytd", "<=", 90),
+        approver="attendance_lead",
+    ),
     {
         "id": "BL-21a",
         "title": "No improvement after Step 1: meeting in school",
@@ -128,18 +116,13 @@ RULES = [
         ],
         "approver": "attendance_lead",
     },
-    {
-        "id": "BL-37",
-        "title": "Attendance improves: progress acknowledged",
-        "track": "attendance",
-        "type": "improve",
-        "from_stages": OPEN_STAGES,
-        "when": HT_END,
-        "tests": [att("since_stage", ">", 90)],
-        "min_possible": 20,
-        "actions": [letter("improvement")],
-        "approver": "attendance_lead",
-    },
+    improvement_letter(
+        "BL-37",
+        "Attendance improves: progress acknowledged",
+        HT_END,
+        att("since_stage", ">", 90),
+        approver="attendance_lead",
+    ),
     # ---- Warnings and Education Penalty Notices ------------------------------------------
     {
         "id": "BL-26",
@@ -201,17 +184,7 @@ RULES = [
         "approval": False,
     },
     # ---- Reports to the LA ----------------------------------------------------------------
-    {
-        "id": "BL-32",
-        "title": "10 consecutive days unauthorised: report missing from school",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("missing_from_school")],
-        "once": "episode",
-        "actions": [report("missing_from_school")],
-        "approver": "attendance_lead",
-    },
+    missing_from_school("BL-32", "10 consecutive days unauthorised: report missing from school"),
     {
         "id": "BL-36",
         "title": "Half-termly report to the LA: pupils who fail to attend regularly",
@@ -223,39 +196,7 @@ RULES = [
         "actions": [report("termly_list")],
         "approver": "attendance_lead",
     },
-    {
-        "id": "BL-36a",
-        "title": "Part-time timetable: notification form to the LA",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [sessions(["C2"], ("days", 1), ">=", 1)],
-        "once": "year",
-        "actions": [report("part_time_timetable")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "BL-0a",
-        "title": "Long illness: 30 sessions of illness this year",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("long_illness")],
-        "once": "year",
-        "actions": [report("long_illness")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "BL-0b",
-        "title": "20 school days unexplained: review for deletion from roll",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("deletion_review")],
-        "once": "episode",
-        "actions": [
-            task("review", "attendance_lead", due=5, note="deletion from roll, after enquiries")
-        ],
-        "approval": False,
-    },
+    part_time_timetable("BL-36a", "Part-time timetable: notification form to the LA"),
+    long_illness("BL-0a"),
+    deletion_review("BL-0b"),
 ]

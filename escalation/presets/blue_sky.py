@@ -11,17 +11,20 @@ from ._words import (
     REVIEW2,
     att,
     consec,
-    indicator,
+    deletion_review,
+    improvement_letter,
     lates,
     legal,
     letter,
-    n_overdue,
+    long_illness,
+    missing_from_school,
+    national_penalty_threshold,
     pa,
-    report,
-    sessions,
+    part_time_timetable,
     severe,
+    stage_1_letter,
     task,
-    unauth,
+    unresolved_n,
 )
 
 SETTINGS = {
@@ -33,7 +36,6 @@ SETTINGS = {
 }
 
 PA_LETTER = "pa_letter"
-OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 
 RULES = [
     # ---- Lateness (4.4) ----------------------------------------------------------------
@@ -84,17 +86,7 @@ RULES = [
         "approver": "headteacher",
     },
     # ---- Coding and illness (4.2, 4.5) --------------------------------------------------
-    {
-        "id": "BS-14",
-        "title": "An N still unresolved after 5 school days",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [n_overdue()],
-        "once": "open_task",
-        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
-        "approval": False,
-    },
+    unresolved_n("BS-14"),
     {
         "id": "BS-16",
         "title": "Illness longer than 5 school days: School Nursing Team",
@@ -115,18 +107,13 @@ RULES = [
         "approval": False,
     },
     # ---- The attendance ladder at each review (section 9) -------------------------------
-    {
-        "id": "BS-28",
-        "title": "Stage one letter: persistently absent at a review",
-        "track": "attendance",
-        "type": "open",
-        "to_stage": "stage_1",
-        "when": REVIEW2,
-        "tests": [pa("ytd")],
-        "min_possible": 20,
-        "actions": [letter("stage_1")],
-        "approver": "attendance_lead",
-    },
+    stage_1_letter(
+        "BS-28",
+        "Stage one letter: persistently absent at a review",
+        REVIEW2,
+        pa("ytd"),
+        approver="attendance_lead",
+    ),
     {
         "id": "BS-29",
         "title": "Stage two: phone call and follow-up letter",
@@ -194,18 +181,13 @@ RULES = [
         ],
         "approver": "headteacher",
     },
-    {
-        "id": "BS-33",
-        "title": "Attendance improves: letter of congratulation",
-        "track": "attendance",
-        "type": "improve",
-        "from_stages": OPEN_STAGES,
-        "when": REVIEW2,
-        "tests": [att("since_stage", ">", 90)],
-        "min_possible": 20,
-        "actions": [letter("improvement")],
-        "approver": "attendance_lead",
-    },
+    improvement_letter(
+        "BS-33",
+        "Attendance improves: letter of congratulation",
+        REVIEW2,
+        att("since_stage", ">", 90),
+        approver="attendance_lead",
+    ),
     {
         "id": "BS-34",
         "title": "Severe absence: straight to stage three",
@@ -222,18 +204,9 @@ RULES = [
         "approver": "attendance_lead",
     },
     # ---- Penalty notices (5.2) ----------------------------------------------------------
-    {
-        "id": "BS-35",
-        "title": "National threshold: 10 unauthorised sessions in 10 school weeks",
-        "track": "legal",
-        "type": "open",
-        "to_stage": "penalty_notice",
-        "when": NIGHTLY,
-        "tests": [unauth(("weeks", 10), ">=", 10, rearm=True)],
-        "pupil": {"compulsory_age": True},
-        "actions": [legal("penalty_notice")],
-        "approver": "headteacher",
-    },
+    national_penalty_threshold(
+        "BS-35", "National threshold: 10 unauthorised sessions in 10 school weeks"
+    ),
     # ---- Persistent-absence letters (section 9 calendar) --------------------------------
     {
         "id": "BS-42",
@@ -269,50 +242,8 @@ RULES = [
         "approver": "attendance_lead",
     },
     # ---- Baseline (RULES.md §0.7) and part-time timetables -------------------------------
-    {
-        "id": "BS-0a",
-        "title": "Missing from school: 10 school days unexplained",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("missing_from_school")],
-        "once": "episode",
-        "actions": [report("missing_from_school")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "BS-0b",
-        "title": "Long illness: 30 sessions of illness this year",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("long_illness")],
-        "once": "year",
-        "actions": [report("long_illness")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "BS-0c",
-        "title": "20 school days unexplained: review for deletion from roll",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("deletion_review")],
-        "once": "episode",
-        "actions": [
-            task("review", "attendance_lead", due=5, note="deletion from roll, after enquiries")
-        ],
-        "approval": False,
-    },
-    {
-        "id": "BS-0d",
-        "title": "Part-time timetable: report it to the local authority",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [sessions(["C2"], ("days", 1), ">=", 1)],
-        "once": "year",
-        "actions": [report("part_time_timetable")],
-        "approver": "attendance_lead",
-    },
+    missing_from_school("BS-0a"),
+    long_illness("BS-0b"),
+    deletion_review("BS-0c"),
+    part_time_timetable("BS-0d", "Part-time timetable: report it to the local authority"),
 ]

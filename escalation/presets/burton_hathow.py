@@ -9,14 +9,16 @@ BH-10.
 from ._words import (
     ABSENCE_CODES,
     NIGHTLY,
+    OPEN_STAGES,
     TERM_END,
     UNEXPLAINED,
     att,
+    certificate_100,
     consec,
-    indicator,
-    legal,
     letter,
-    n_overdue,
+    long_illness,
+    missing_from_school,
+    national_penalty_threshold,
     not_pa,
     pa,
     report,
@@ -24,6 +26,7 @@ from ._words import (
     severe,
     task,
     unauth,
+    unresolved_n,
 )
 
 SETTINGS = {
@@ -33,7 +36,6 @@ SETTINGS = {
     "nti_weeks": 4,
 }
 
-OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 
 RULES = [
     {
@@ -124,18 +126,9 @@ RULES = [
         "actions": [task("referral", "attendance_officer", to="la", due=10)],
         "approval": False,
     },
-    {
-        "id": "BH-21",
-        "title": "Statutory threshold: refer to the LA for a penalty notice",
-        "track": "legal",
-        "type": "open",
-        "to_stage": "penalty_notice",
-        "when": NIGHTLY,
-        "tests": [unauth(("weeks", 10), ">=", 10, rearm=True)],
-        "pupil": {"compulsory_age": True},
-        "actions": [legal("penalty_notice")],
-        "approver": "headteacher",
-    },
+    national_penalty_threshold(
+        "BH-21", "Statutory threshold: refer to the LA for a penalty notice"
+    ),
     {
         "id": "BH-23",
         "title": "Termly list to the LA: pupils who fail to attend regularly",
@@ -187,17 +180,7 @@ RULES = [
         "actions": [report("long_illness")],
         "approver": "attendance_officer",
     },
-    {
-        "id": "BH-40",
-        "title": "100% attendance this term: certificate",
-        "track": "welfare",
-        "type": "event",
-        "when": TERM_END,
-        "tests": [att("term", "==", 100)],
-        "min_possible": 1,
-        "actions": [letter("certificate_100")],
-        "approval": False,
-    },
+    certificate_100("BH-40", "100% attendance this term: certificate", TERM_END, "term"),
     {
         "id": "BH-0a",
         "title": "End of term: no longer persistently absent, case closed",
@@ -209,37 +192,7 @@ RULES = [
         "min_possible": 20,
         "approval": False,
     },
-    {
-        "id": "BH-0b",
-        "title": "Missing from school: 10 school days unexplained",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("missing_from_school")],
-        "once": "episode",
-        "actions": [report("missing_from_school")],
-        "approver": "attendance_officer",
-    },
-    {
-        "id": "BH-0c",
-        "title": "Long illness: 30 sessions of illness this year",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("long_illness")],
-        "once": "year",
-        "actions": [report("long_illness")],
-        "approver": "attendance_officer",
-    },
-    {
-        "id": "BH-0d",
-        "title": "An N still unresolved after 5 school days",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [n_overdue()],
-        "once": "open_task",
-        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
-        "approval": False,
-    },
+    missing_from_school("BH-0b", approver="attendance_officer"),
+    long_illness("BH-0c", approver="attendance_officer"),
+    unresolved_n("BH-0d"),
 ]

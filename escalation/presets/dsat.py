@@ -12,17 +12,21 @@ from ._words import (
     att,
     block_end,
     consec,
-    indicator,
+    deletion_review,
+    improvement_letter,
     lates,
     legal,
     letter,
-    n_overdue,
+    long_illness,
+    missing_from_school,
+    national_penalty_threshold,
     pa,
     report,
     sessions,
     severe,
     task,
     unauth,
+    unresolved_n,
 )
 
 SETTINGS = {
@@ -34,7 +38,6 @@ SETTINGS = {
 BLOCK = block_end(6)
 THIS_BLOCK = ("block", 6)
 LAST_BLOCK = ("prev_block", 6)
-OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 
 RULES = [
     {
@@ -48,30 +51,15 @@ RULES = [
         "actions": [task("evidence_request", "office", due=3)],
         "approval": False,
     },
-    {
-        "id": "DS-16",
-        "title": "An N still unresolved after 5 school days",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [n_overdue()],
-        "once": "open_task",
-        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
-        "approval": False,
-    },
+    unresolved_n("DS-16"),
     # ---- The traffic light at each block end ---------------------------------------------
-    {
-        "id": "DS-21",
-        "title": "Green (96% or above): case closed with a letter",
-        "track": "attendance",
-        "type": "improve",
-        "from_stages": OPEN_STAGES,
-        "when": BLOCK,
-        "tests": [att(THIS_BLOCK, ">=", 96)],
-        "min_possible": 20,
-        "actions": [letter("improvement")],
-        "approver": "headteacher",
-    },
+    improvement_letter(
+        "DS-21",
+        "Green (96% or above): case closed with a letter",
+        BLOCK,
+        att(THIS_BLOCK, ">=", 96),
+        approver="headteacher",
+    ),
     {
         "id": "DS-22",
         "title": "Yellow (94% to 96%): optional yellow letter",
@@ -165,18 +153,9 @@ RULES = [
         "actions": [legal("penalty_notice")],
         "approver": "headteacher",
     },
-    {
-        "id": "DS-30",
-        "title": "National threshold: consider a fine (10 unauthorised in 10 school weeks)",
-        "track": "legal",
-        "type": "open",
-        "to_stage": "penalty_notice",
-        "when": NIGHTLY,
-        "tests": [unauth(("weeks", 10), ">=", 10, rearm=True)],
-        "pupil": {"compulsory_age": True},
-        "actions": [legal("penalty_notice")],
-        "approver": "headteacher",
-    },
+    national_penalty_threshold(
+        "DS-30", "National threshold: consider a fine (10 unauthorised in 10 school weeks)"
+    ),
     # ---- Severe absence, lateness ----------------------------------------------------
     {
         "id": "DS-34",
@@ -200,17 +179,7 @@ RULES = [
         "actions": [task("call", "attendance_lead", due=5, note="lateness")],
         "approver": "headteacher",
     },
-    {
-        "id": "DS-40",
-        "title": "10 school days with no response: Missing from Education form",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("missing_from_school")],
-        "once": "episode",
-        "actions": [report("missing_from_school")],
-        "approver": "attendance_lead",
-    },
+    missing_from_school("DS-40", "10 school days with no response: Missing from Education form"),
     # ---- RULES.md "Also" and baseline ----------------------------------------------------
     {
         "id": "DS-0a",
@@ -234,28 +203,6 @@ RULES = [
         "actions": [report("social_worker")],
         "approval": False,
     },
-    {
-        "id": "DS-0c",
-        "title": "Long illness: 30 sessions of illness this year",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("long_illness")],
-        "once": "year",
-        "actions": [report("long_illness")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "DS-0d",
-        "title": "20 school days unexplained: review for deletion from roll",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("deletion_review")],
-        "once": "episode",
-        "actions": [
-            task("review", "attendance_lead", due=5, note="keep on roll until the EWO agrees")
-        ],
-        "approval": False,
-    },
+    long_illness("DS-0c"),
+    deletion_review("DS-0d", note="keep on roll until the EWO agrees"),
 ]

@@ -11,15 +11,19 @@ from ._words import (
     HT_END,
     NIGHTLY,
     att,
+    certificate_100,
     consec,
-    indicator,
+    deletion_review,
+    improvement_letter,
     lates,
     legal,
     letter,
-    n_overdue,
-    report,
+    long_illness,
+    missing_from_school,
+    stage_1_letter,
     task,
     unauth,
+    unresolved_n,
 )
 
 SETTINGS = {
@@ -28,7 +32,6 @@ SETTINGS = {
     "nti_weeks": 4,
 }
 
-OPEN_STAGES = ["stage_1", "stage_2", "stage_3"]
 HOME_VISIT_NOTE = "only if the absence prompts a safeguarding concern"
 # LE-26 / LE-27: no improvement since letter three (the attendance case at stage 3,
 # judged since that stage began), the "Below 80%" band and the national threshold
@@ -41,17 +44,7 @@ LEGAL_TESTS = [
 AFTER_LETTER_THREE = {"compulsory_age": True, "track_stages": {"attendance": ["stage_3"]}}
 
 RULES = [
-    {
-        "id": "LE-11",
-        "title": "An N still unresolved after 5 school days",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [n_overdue()],
-        "once": "open_task",
-        "actions": [task("review", "office", due=1, note="find the reason or code the N as O")],
-        "approval": False,
-    },
+    unresolved_n("LE-11"),
     # ---- Home visits (suggested tasks; a person decides, LE-12) ------------------------------
     {
         "id": "LE-15",
@@ -103,18 +96,13 @@ RULES = [
         "approval": False,
     },
     # ---- Attendance letters, half-termly ---------------------------------------------------
-    {
-        "id": "LE-17",
-        "title": "Letter one: attendance below 90%",
-        "track": "attendance",
-        "type": "open",
-        "to_stage": "stage_1",
-        "when": HT_END,
-        "tests": [att("ytd", "<", 90)],
-        "min_possible": 20,
-        "actions": [letter("stage_1")],
-        "approver": "headteacher",
-    },
+    stage_1_letter(
+        "LE-17",
+        "Letter one: attendance below 90%",
+        HT_END,
+        att("ytd", "<", 90),
+        approver="headteacher",
+    ),
     {
         "id": "LE-22",
         "title": "No improvement after letter one: Fast Track letter 1",
@@ -144,18 +132,13 @@ RULES = [
         ],
         "approver": "headteacher",
     },
-    {
-        "id": "LE-23",
-        "title": "Improved attendance: letter of congratulation",
-        "track": "attendance",
-        "type": "improve",
-        "from_stages": OPEN_STAGES,
-        "when": HT_END,
-        "tests": [att("since_stage", ">=", 90)],
-        "min_possible": 20,
-        "actions": [letter("improvement")],
-        "approver": "headteacher",
-    },
+    improvement_letter(
+        "LE-23",
+        "Improved attendance: letter of congratulation",
+        HT_END,
+        att("since_stage", ">=", 90),
+        approver="headteacher",
+    ),
     # ---- Punctuality -------------------------------------------------------------------------
     {
         "id": "LE-20",
@@ -210,50 +193,8 @@ RULES = [
         "approver": "headteacher",
     },
     # ---- Rewards and reports ---------------------------------------------------------------------
-    {
-        "id": "LE-29",
-        "title": "100% this half term: certificate letter",
-        "track": "welfare",
-        "type": "event",
-        "when": HT_END,
-        "tests": [att("half_term", "==", 100)],
-        "min_possible": 1,
-        "actions": [letter("certificate_100")],
-        "approval": False,
-    },
-    {
-        "id": "LE-32",
-        "title": "10 school days without explanation: tell the LA",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("missing_from_school")],
-        "once": "episode",
-        "actions": [report("missing_from_school")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "LE-0a",
-        "title": "Long illness: 30 sessions of illness this year",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("long_illness")],
-        "once": "year",
-        "actions": [report("long_illness")],
-        "approver": "attendance_lead",
-    },
-    {
-        "id": "LE-0b",
-        "title": "20 school days unexplained: review for deletion from roll",
-        "track": "welfare",
-        "type": "event",
-        "when": NIGHTLY,
-        "tests": [indicator("deletion_review")],
-        "once": "episode",
-        "actions": [
-            task("review", "attendance_lead", due=5, note="deletion from roll, after enquiries")
-        ],
-        "approval": False,
-    },
+    certificate_100("LE-29", "100% this half term: certificate letter", HT_END, "half_term"),
+    missing_from_school("LE-32", "10 school days without explanation: tell the LA"),
+    long_illness("LE-0a"),
+    deletion_review("LE-0b"),
 ]
