@@ -27,6 +27,18 @@ from . import exports, returns
 from .tables import FORMATS, write_table
 
 STALE_AFTER = timedelta(minutes=10)
+LA_TITLES = {
+    "unauthorised_10_days": "Pupils with 10 days' unauthorised absence this term",
+    "long_illness": "Long illness (30 sessions or more this year)",
+    "missing_from_school": "Missing from school (10 school days)",
+}
+
+
+def _day(value: str) -> str:
+    try:
+        return f"{date.fromisoformat(value):%-d %b %Y}"
+    except (TypeError, ValueError):
+        return str(value)
 # Finished files are kept this long, then removed by the beat clean-up.
 KEEP_FOR = timedelta(days=7)
 
@@ -74,16 +86,19 @@ class ExportJob(models.Model):
 
     @property
     def title(self) -> str:
-        p = self.params
+        """"Census return, 3 Sep 2026 to 18 Dec 2026" (the page's heading)."""
+        p = {k: _day(v) for k, v in self.params.items()}
         if self.kind == self.Kind.LA:
-            return f"{p['return'].replace('_', ' ')} as of {p['as_of']}"
+            return f"{LA_TITLES.get(self.params['return'], 'Return')} as of {p['as_of']}"
         if self.kind == self.Kind.DAILY:
-            return f"daily extract {p['date']}"
-        return f"{self.kind.replace('_', ' ')} {p['from']} to {p['to']}"
+            return f"Daily extract for {p['date']}"
+        name = "Census return" if self.kind == self.Kind.CENSUS else "Attendance of every pupil"
+        return f"{name}, {p['from']} to {p['to']}"
 
     @property
     def download_name(self) -> str:
-        return f"{self.school.slug}-{self.title.replace(' ', '-')}.{self.format}"
+        dates = "-".join(v for k, v in sorted(self.params.items()) if k != "return")
+        return f"{self.kind.replace('_', '-')}-{dates}.{self.format}"
 
     @property
     def path(self) -> Path:

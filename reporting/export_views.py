@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -14,7 +13,7 @@ from registers.permissions import roles_required
 from registers.selectors import local_today
 from registers.validation import validate_plausible_date
 
-from .export_jobs import ExportJob, export_request
+from .export_jobs import LA_TITLES, ExportJob, export_request
 from .returns import LA_RETURNS, ROLES_RETURNS, recent_census_periods
 from .tables import FORMATS
 
@@ -24,7 +23,7 @@ DATE = {"type": "date"}
 class ExportForm(forms.Form):
     kind = forms.ChoiceField(label="What to export", choices=ExportJob.Kind.choices)
     term = forms.ChoiceField(
-        label="Term (census return)",
+        label="Term (for a census return only)",
         required=False,
         help_text="Or leave as “Dates below” and give the first and last day.",
     )
@@ -41,8 +40,8 @@ class ExportForm(forms.Form):
         validators=[validate_plausible_date],
     )
     la_return = forms.ChoiceField(
-        label="Local authority return",
-        choices=[(k, k.replace("_", " ").capitalize()) for k in LA_RETURNS],
+        label="Which local authority return (for a local authority return only)",
+        choices=[(k, LA_TITLES[k]) for k in LA_RETURNS],
         required=False,
     )
     format = forms.ChoiceField(
@@ -103,7 +102,6 @@ def export_list(request, school_slug):
             params=form.cleaned_data["params"],
             fmt=form.cleaned_data["format"],
         )
-        messages.success(request, "Your export is being written: it appears below when ready.")
         return redirect("reporting:export", school_slug=school.slug, export_id=job.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "jobs": _jobs(request)[:20], "formats": FORMATS}

@@ -20,6 +20,7 @@ from registers.models import AccessEvent
 from registers.permissions import roles_required
 
 from . import charts
+from .returns import recent_census_periods
 from .roles import ROLES_DASHBOARD
 from .selectors.dashboard import Dashboard, dashboard
 from .selectors.figures import FIELD_LABELS
@@ -27,7 +28,16 @@ from .views.common import period_context
 
 SMALL_GROUP = 5
 # The breakdowns governors are asked about (Ofsted's and the DfE's groups).
-GOVERNOR_BREAKDOWNS = ("year_group", "sex", "sen", "fsm", "eal", "looked_after", "child_in_need")
+GOVERNOR_BREAKDOWNS = (
+    "year_group",
+    "sex",
+    "sen",
+    "fsm",
+    "eal",
+    "looked_after",
+    "child_in_need",
+    "young_carer",
+)
 
 
 def report_context(d: Dashboard, *, period_label: str) -> dict:
@@ -37,11 +47,15 @@ def report_context(d: Dashboard, *, period_label: str) -> dict:
     for by in GOVERNOR_BREAKDOWNS:
         rows = [r for r in d.breakdowns.get(by, []) if r.totals.pupils]
         label = FIELD_LABELS[by]
-        shown = [r for r in rows if r.totals.pupils >= SMALL_GROUP]
+        # One small group hides the whole breakdown's figures: the others' figures and
+        # the school's headline would give the small group's away by subtraction.
+        suppressed = any(r.totals.pupils < SMALL_GROUP for r in rows)
+        shown = [] if suppressed else rows
         sections.append(
             {
                 "label": label,
                 "rows": rows,
+                "suppressed": suppressed,
                 "small": SMALL_GROUP,
                 "chart": charts.bars(
                     [(r.label, r.totals.attendance_pct) for r in shown],
@@ -81,14 +95,19 @@ def governors_pdf(*, d: Dashboard, period_label: str) -> bytes:
 
 @roles_required(ROLES_DASHBOARD)
 def governors_report(request, school_slug):
-    """GET with the dashboard's period query: the PDF; without a valid period: the form."""
+    """GET with the dashboard's period query: the PDF; without a period, or with one the
+    school's calendar cannot give (a range backwards, no school days): the form, with
+    what to put right, and the school's recent terms as one-click choices."""
     school = request.school
     period, context = period_context(request, school)
-    if period.bounds is None or "period" not in request.GET:
-        return render(request, "reporting/governors.html", context)
+    asked = "period" in request.GET
+    if not asked or period.bounds is None or period.problem:
+        context["terms"] = recent_census_periods(school=school, day=context["today"])
+        status = 400 if asked else 200
+        return render(request, "reporting/governors.html", context, status=status)
     b = period.bounds
     d = dashboard(school=school, start=b.start, end=b.end, today=context["today"])
-    label = f"{b.start:%-d %B %Y} to {b.end:%-d %B %Y}"
+    label = period.label
     pdf = governors_pdf(d=d, period_label=label)
     access_record(
         request=request,

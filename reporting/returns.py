@@ -80,7 +80,9 @@ class CensusPeriod:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.start.year if self.start.month >= 9 else self.start.year - 1}"
+        """"Spring 2025/26": the term and its academic year."""
+        year = self.start.year if self.start.month >= 8 else self.start.year - 1
+        return f"{self.name} {year}/{(year + 1) % 100:02d}"
 
 
 def recent_census_periods(*, school: School, day: date, count: int = 6) -> list[CensusPeriod]:

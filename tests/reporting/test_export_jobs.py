@@ -57,7 +57,8 @@ def test_a_census_export_is_written_in_the_background_and_downloaded_as_xlsx(
     download = client.get(exports_url(school, job.pk, "download"))
 
     assert response.status_code == 302
-    assert "Autumn 2024 (3 Sep to 20 Dec 2024)" in client.get(exports_url(school)).content.decode()
+    form = client.get(exports_url(school)).content.decode()
+    assert "Autumn 2024/25 (3 Sep to 20 Dec 2024)" in form
     assert job.status == ExportJob.Status.DONE and job.rows == 1
     assert "Download the XLSX file" in page.content.decode()
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active

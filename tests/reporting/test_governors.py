@@ -52,8 +52,12 @@ def test_the_governors_report_is_a_pdf_of_the_periods_figures_naming_no_pupil(
     # 70 possible sessions, 4 missed: 66 / 70 = 94.29%.
     assert "94.29% attendance" in text
     assert "5.71% authorised absence" in text
-    # One boy: his group's figures are not shown, so they cannot point at him.
-    assert "fewer than 5 pupils: not shown" in text
+    # One boy: no figure by sex is shown, since the girls' and the school's would give
+    # his away; the year group (7 pupils) is shown.
+    by_sex = text.split("Sex: attendance")[1].split("Special educational needs:")[0]
+    assert "Male fewer than 5 not shown" in by_sex and "Female 6 not shown" in by_sex
+    by_year = text.split("Year group: attendance")[1].split("Sex: attendance")[0]
+    assert "Year 4 7 94.29" in by_year
     assert "Zebedee" not in text and "Girl0" not in text
     with scopes_disabled():
         assert AccessEvent.objects.filter(
@@ -85,3 +89,15 @@ def test_the_dashboard_links_to_the_governors_report_for_its_period(calendar_sch
     page = client.get(f"/{calendar_school.slug}/reports/", query).content.decode()
 
     assert f"{url(calendar_school)}?period=range&amp;from=2024-09-09&amp;to=2024-09-13" in page
+
+
+def test_a_backwards_range_is_refused_with_the_form_not_turned_into_another_report(
+    calendar_school, client
+):
+    client.force_login(staff(calendar_school, Role.HEADTEACHER))
+
+    response = client.get(url(calendar_school), range_query(D(2024, 9, 13), D(2024, 9, 9)))
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Autumn 2024/25" in response.content.decode()
