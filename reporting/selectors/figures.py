@@ -45,6 +45,12 @@ FIELD_LABELS = {
     "child_in_need": "Child in need / protection plan",
     "young_carer": "Young carer",
 }
+# Each label as it reads inside a sentence ("Attendance by year group"): lower case but
+# for proper nouns (English).
+FIELD_PHRASES = {
+    by: label if label.startswith("English") else label[0].lower() + label[1:]
+    for by, label in FIELD_LABELS.items()
+}
 # The pupil's column for each field (registration group is dated: not a column).
 PUPIL_COLUMN = {
     "year_group": "year_group",
@@ -207,7 +213,8 @@ class BreakdownRow:
         mine, others = self.totals.attendance, self.rest.attendance
         if mine is None or others is None:
             return None
-        return pct(mine - others)
+        # + 0: a gap that rounds to nothing reads 0.00, never -0.00
+        return pct(mine - others) + 0
 
     def as_row(self) -> dict:
         """The row of DESIGN.md §9 `attendance_breakdown`."""

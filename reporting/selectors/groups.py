@@ -9,7 +9,7 @@ Five to seven queries whatever the number of groups: the calendar, two dated cou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from registers import metrics
 from registers.models import Pupil, RegistrationGroup, School
@@ -55,12 +55,37 @@ def _by_group(*, school, bounds):
     return summarise_by_group(school=school, start=bounds.start, end=bounds.end)
 
 
+def _before_today(calendar, bounds, today):
+    """`bounds` cut at the last school day before today (today's registers are still
+    coming in: counted now, they read as absence); None when no school day is left."""
+    if bounds is None:
+        return None
+    days = calendar.school_days(metrics.Bounds(bounds.start, min(bounds.end, today - DAY)))
+    return metrics.Bounds(bounds.start, days[-1]) if days else None
+
+
+DAY = timedelta(days=1)
+
+
+def school_week_before_today(calendar, today):
+    """(bounds, is_last_week): this school week to yesterday; on its first school day
+    (a Monday), the last school week instead, and says so."""
+    week = _before_today(calendar, metrics.LastSchoolWeeks(1).bounds(calendar, today), today)
+    if week is not None:
+        return week, False
+    earlier = calendar.school_days(metrics.Bounds(date.min, today - DAY))
+    if not earlier:
+        return None, False
+    return metrics.LastSchoolWeeks(1).bounds(calendar, earlier[-1]), True
+
+
 def group_figures(*, school: School, groups: list[RegistrationGroup], today: date):
     """(figures of the given groups, best group of the week per key stage, week bounds,
-    term bounds)."""
+    term bounds, whether the week is last week). Every figure runs to the end of the last
+    school day before today: today's registers are still coming in."""
     calendar = metrics.SchoolCalendar(school)
-    week = metrics.LastSchoolWeeks(1).bounds(calendar, today)
-    term = metrics.Term().bounds(calendar, today)
+    week, last_week = school_week_before_today(calendar, today)
+    term = _before_today(calendar, metrics.Term().bounds(calendar, today), today)
     week_rows, term_rows = (
         _by_group(school=school, bounds=week),
         _by_group(school=school, bounds=term),
@@ -99,4 +124,5 @@ def group_figures(*, school: School, groups: list[RegistrationGroup], today: dat
         ):
             best[stage] = Best(stage, group, t)
     order = list(dict.fromkeys(KEY_STAGES.values()))
-    return figures, sorted(best.values(), key=lambda b: order.index(b.key_stage)), week, term
+    ranked = sorted(best.values(), key=lambda b: order.index(b.key_stage))
+    return figures, ranked, week, term, last_week

@@ -7,10 +7,11 @@ Each is a window of `registers.metrics` resolved against the school's calendar a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from registers import metrics
+from registers.validation import parse_date
 
 CHOICES = (
     ("ytd", "Year to date"),
@@ -32,6 +33,24 @@ class Period:
     weeks: int
     bounds: metrics.Bounds | None
     problem: str = ""
+    # What the person typed, kept for the form when it could not be used.
+    asked: str = ""
+    typed_from: str = ""
+    typed_to: str = ""
+    # Set when the period was cut before today (today's registers are still coming in).
+    cut_before_today: bool = False
+
+    @property
+    def form_kind(self) -> str:
+        return self.asked or self.kind
+
+    @property
+    def form_from(self) -> str:
+        return self.typed_from
+
+    @property
+    def form_to(self) -> str:
+        return self.typed_to
 
     @property
     def name(self) -> str:
@@ -41,9 +60,19 @@ class Period:
     @property
     def label(self) -> str:
         if self.bounds is None:
+            if self.cut_before_today:
+                return (
+                    f"{self.name}: no school day before today yet (today's registers are "
+                    "still coming in: see Today)"
+                )
+            if self.kind == "range":
+                return f"{self.name}: no school days in this range"
             return f"{self.name}: no school days yet"
         b = self.bounds
-        return f"{self.name}, {b.start:%-d %b %Y} to {b.end:%-d %b %Y}"
+        label = f"{self.name}, {b.start:%-d %b %Y} to {b.end:%-d %b %Y}"
+        if self.cut_before_today:
+            label += " (today's registers are still coming in: see Today)"
+        return label
 
     def query(self) -> dict[str, str]:
         """The query-string parameters that give this period again (links, exports)."""
@@ -51,21 +80,31 @@ class Period:
         if self.kind == "weeks":
             q["weeks"] = str(self.weeks)
         if self.kind == "range" and self.bounds:
-            q["from"] = self.bounds.start.isoformat()
-            q["to"] = self.bounds.end.isoformat()
+            q["from"] = self.typed_from or self.bounds.start.isoformat()
+            q["to"] = self.typed_to or self.bounds.end.isoformat()
         return q
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def period_from_query(query, *, calendar: metrics.SchoolCalendar, today: date) -> Period:
+def period_from_query(
+    query, *, calendar: metrics.SchoolCalendar, today: date, before_today: bool = False
+) -> Period:
     """The period a query string asks for, as of `today`; anything unreadable falls back
-    to the year to date and says why (`problem`)."""
+    to the year to date and says why (`problem`), keeping what was typed for the form.
+
+    `before_today`: the period runs to the end of the last school day before today at
+    most (pages: today's registers are still coming in, so today would read as a day of
+    absence); the label says so, and bounds are None when no school day is left.
+    """
+    period = _period_from_query(query, calendar=calendar, today=today)
+    if not before_today or period.bounds is None or period.bounds.end < today:
+        return period
+    b = period.bounds
+    days = calendar.school_days(metrics.Bounds(b.start, today - timedelta(days=1)))
+    bounds = metrics.Bounds(b.start, days[-1]) if days else None
+    return replace(period, bounds=bounds, cut_before_today=True)
+
+
+def _period_from_query(query, *, calendar, today) -> Period:
     kind = query.get("period") or "ytd"
     if kind not in dict(CHOICES):
         return _resolved("ytd", DEFAULT_WEEKS, calendar, today, "Unknown period: year to date.")
@@ -79,12 +118,23 @@ def period_from_query(query, *, calendar: metrics.SchoolCalendar, today: date) -
             )  # fmt: skip
         weeks = int(raw)
     if kind == "range":
-        start, end = _date(query.get("from", "")), _date(query.get("to", ""))
-        if start is None or end is None:
-            return _resolved("ytd", weeks, calendar, today, "Give both dates of the range.")
+        raw_from, raw_to = query.get("from", "") or "", query.get("to", "") or ""
+        typed = {"asked": "range", "typed_from": raw_from, "typed_to": raw_to}
+        if not raw_from.strip() or not raw_to.strip():
+            problem = "Give both dates of the range (From and To): showing the year to date."
+            return replace(_resolved("ytd", weeks, calendar, today, problem), **typed)
+        try:
+            start, end = parse_date(raw_from), parse_date(raw_to)
+        except ValueError as error:
+            problem = f"{error} Showing the year to date."
+            return replace(_resolved("ytd", weeks, calendar, today, problem), **typed)
         if end < start:
-            return _resolved("ytd", weeks, calendar, today, "The range ends before it starts.")
-        return Period("range", weeks, metrics.Bounds(start, end))
+            problem = "The range ends before it starts: showing the year to date."
+            return replace(_resolved("ytd", weeks, calendar, today, problem), **typed)
+        bounds = metrics.Bounds(start, end)
+        if not calendar.school_days(bounds):
+            bounds = None  # "no school days in this range"
+        return Period("range", weeks, bounds, typed_from=raw_from, typed_to=raw_to)
     return _resolved(kind, weeks, calendar, today)
 
 

@@ -32,12 +32,12 @@ def trust_schools(trust: Trust) -> list[School]:
 
 def trust_figures(*, schools: list[School], query, by: str, today: date | None = None):
     """[SchoolFigures] in the order given, each for the period the query asks for as of
-    that school's today, with the breakdown by `by`."""
+    that school's today, cut before today (as the dashboard), with the breakdown by `by`."""
     found = []
     for school in schools:
         calendar = metrics.SchoolCalendar(school)
         day = today or selectors.local_today(school)
-        period = period_from_query(query, calendar=calendar, today=day)
+        period = period_from_query(query, calendar=calendar, today=day, before_today=True)
         if period.bounds is None:
             found.append(SchoolFigures(school, period, Totals(), []))
             continue

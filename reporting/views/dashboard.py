@@ -10,14 +10,15 @@ from ..roles import ROLES_DASHBOARD
 from ..selectors.cases import open_cases
 from ..selectors.dashboard import LIST_TITLES
 from ..selectors.dashboard import dashboard as dashboard_figures
-from ..selectors.figures import FIELD_LABELS
+from ..selectors.figures import FIELD_LABELS, FIELD_PHRASES
 from .common import period_context
 
 LIST_SHOWN = 50
 
 
 def _sentence_gap(label, rows):
-    """The breakdown's one-line summary: the group furthest below the rest."""
+    """The breakdown's one-line summary: the group furthest below the rest (`label` as
+    it reads in a sentence: "special educational needs")."""
     gaps = [r for r in rows if r.gap is not None]
     if not rows:
         return "No pupil has possible sessions in this period."
@@ -29,10 +30,10 @@ def _sentence_gap(label, rows):
         )
     worst = min(gaps, key=lambda r: r.gap)
     if worst.gap >= 0:
-        return f"No {label.lower()} group attends less than the rest of the school."
+        return f"No {label} group attends less than the rest of the school."
     return (
-        f"{worst.label} attends least against the rest of the school: "
-        f"{worst.totals.attendance_pct}%, {abs(worst.gap)} points below the others."
+        f"By {label}, the pupils of the group “{worst.label}” attend least: "
+        f"{worst.totals.attendance_pct}%, {abs(worst.gap)} points below the rest of the school."
     )
 
 
@@ -53,17 +54,18 @@ def dashboard(request, school_slug):
     target = school.attendance_target
     breakdowns = []
     for by, rows in d.breakdowns.items():
-        label = FIELD_LABELS[by]
+        label, phrase = FIELD_LABELS[by], FIELD_PHRASES[by]
         breakdowns.append(
             {
                 "by": by,
                 "label": label,
+                "phrase": phrase,
                 "rows": rows,
-                "sentence": _sentence_gap(label, rows),
+                "sentence": _sentence_gap(phrase, rows),
                 "chart": charts.bars(
                     [(r.label, r.totals.attendance_pct) for r in rows],
-                    title=f"Attendance by {label.lower()}",
-                    desc=f"Attendance % of each {label.lower()} group; the dashed line is the "
+                    title=f"Attendance by {phrase}",
+                    desc=f"Attendance % of each {phrase} group; the dashed line is the "
                     f"school's target of {target}%.",
                     target=target,
                 ),

@@ -5,7 +5,7 @@ from registers.permissions import roles_required
 from registers.tenancy import trust_scope
 
 from ..roles import ROLES_TRUST
-from ..selectors.figures import FIELD_LABELS, FIELDS
+from ..selectors.figures import FIELD_LABELS, FIELD_PHRASES, FIELDS
 from ..selectors.periods import CHOICES
 from ..selectors.trust import trust_figures, trust_schools
 
@@ -23,6 +23,9 @@ def trust(request, school_slug):
     schools = trust_schools(trust)
     with trust_scope(schools):
         figures = trust_figures(schools=schools, query=request.GET, by=by)
+    # The form's period (and what could not be read of it) as this school reads it; each
+    # school's row resolves the same query against its own calendar.
+    period = next(f.period for f in figures if f.school.pk == request.school.pk)
     values = []
     for f in figures:
         for row in f.rows:
@@ -33,14 +36,14 @@ def trust(request, school_slug):
         for label in values
     ]
     context = {
+        "period": period,
+        "period_choices": CHOICES,
         "trust": trust,
         "figures": figures,
         "by": by,
         "by_label": FIELD_LABELS[by],
+        "by_phrase": FIELD_PHRASES[by],
         "fields": [(f, FIELD_LABELS[f]) for f in FIELDS],
         "table": table,
-        "period_choices": CHOICES,
-        "period_kind": request.GET.get("period", "ytd"),
-        "weeks": request.GET.get("weeks", "4"),
     }
     return render(request, "reporting/trust.html", context)

@@ -115,7 +115,7 @@ def test_an_unreadable_period_falls_back_to_the_year_and_says_so(client, small):
     response = opened(client, staff(school, Role.HEADTEACHER), address)
     assert response.status_code == 200
     assert response.context["period"].kind == "ytd"
-    assert b"The range ends before it starts." in response.content
+    assert b"The range ends before it starts" in response.content
 
 
 def test_the_dashboard_costs_the_same_queries_for_more_pupils(
@@ -136,7 +136,9 @@ def test_the_dashboard_costs_the_same_queries_for_more_pupils(
         client.get(address)
 
 
-DASHBOARD_QUERIES = 19  # 18 reads and the access log's row
+# 19 reads (the period reads the school days once, to end before today) and the access log's
+# row
+DASHBOARD_QUERIES = 20
 
 
 # ---- The pupil page ---------------------------------------------------------------------------
@@ -256,15 +258,15 @@ def test_report_pages_cost_the_same_queries_for_more_pupils(
 
 
 # today: 4 of its own + the calling list's (absences.selectors.calling, about 14).
-PAGE_QUERIES = {"today": 18, "groups": 10, "trust": 10, "pupil": 15}
+PAGE_QUERIES = {"today": 18, "groups": 10, "trust": 11, "pupil": 15}
 
 
 def test_the_best_group_of_the_week_in_each_key_stage(client, small):
-    """The week of 16 Sep, as of Friday 20. Ash (Y3) this week: Ava 10/10 (her L counts
+    """The week of 16 Sep, as of Saturday 21. Ash (Y3) this week: Ava 10/10 (her L counts
     as attended), Ben 10/10, Dan 8/10, Eve 9/10 = 37/40 (92.50%); Birch (Y4) this week:
     Cara 0/10 (O). Both are key stage 2: Ash is its best group."""
     school = small.school
-    with time_machine.travel(dt.datetime(2024, 9, 20, 15, tzinfo=ZoneInfo("Europe/London"))):
+    with time_machine.travel(dt.datetime(2024, 9, 21, 9, tzinfo=ZoneInfo("Europe/London"))):
         response = opened(client, staff(school, Role.HEADTEACHER), url(school, "groups"))
     best = response.context["best"]
     assert [(b.key_stage, b.group.name, b.week.attendance_pct) for b in best] == [
