@@ -22,8 +22,10 @@ MAX_QUERY = 100
 
 def pupil_search(*, school: School, query: str, today: date, limit: int = SEARCH_LIMIT):
     """Pupils on roll `today` matching every word of `query` (a name, preferred or legal,
-    a UPN, or a registration group: "4B", "Amir 4B", "ahm"), by surname. Returns
-    (pupils, more): at most `limit` pupils, and whether more matched. One query."""
+    a UPN, or a registration group: "4B", "Amir 4B", "ahm"), or whose registration group
+    is named by the whole query ("Ash 3", "oak r": group names can hold spaces), by
+    surname. Returns (pupils, more): at most `limit` pupils, and whether more matched.
+    One query."""
     words = query.split()[:5]
     if not words or len(query) > MAX_QUERY:
         return [], False
@@ -36,9 +38,10 @@ def pupil_search(*, school: School, query: str, today: date, limit: int = SEARCH
         | Q(registration_group__name__iexact=w)
         for w in words
     ]
+    whole_group = Q(registration_group__name__iexact=" ".join(words))
     on_roll = Q(on_roll_from__lte=today) & (Q(on_roll_to__isnull=True) | Q(on_roll_to__gte=today))
     found = list(
-        Pupil.objects.filter(on_roll, reduce(and_, matches), school=school)
+        Pupil.objects.filter(on_roll, reduce(and_, matches) | whole_group, school=school)
         .select_related("registration_group")
         .order_by("legal_surname", "legal_forename", "pk")[: limit + 1]
     )

@@ -331,7 +331,11 @@ class SpanForm(forms.Form):
 
 
 class ReportForm(SpanForm):
-    reason = forms.ChoiceField(label="Why is your child absent?")
+    reason = forms.ChoiceField(
+        label="Why is your child absent?",
+        # No reason is chosen for the parent: one tap must not send one they never picked.
+        error_messages={"required": "Choose why your child is absent."},
+    )
     note = forms.CharField(
         label="Anything the school should know (optional)",
         required=False,
@@ -345,7 +349,9 @@ class ReportForm(SpanForm):
     def __init__(self, *args, reasons, **kwargs):
         super().__init__(*args, **kwargs)
         self.reasons = {str(r.pk): r for r in reasons}
-        self.fields["reason"].choices = [(str(r.pk), r.name) for r in reasons]
+        self.fields["reason"].choices = [("", "Choose one")] + [
+            (str(r.pk), r.name) for r in reasons
+        ]
 
 
 def _form_errors(form, exc: ValidationError) -> None:

@@ -158,7 +158,12 @@ def test_an_attempt_without_an_outcome_is_refused_with_a_message_and_nothing_sav
             url(calendar, "calling_pupil", pupil_id=pupil.pk), {"contact": "other"}
         )
     assert response.status_code == 400
-    assert "This field is required" in response.content.decode()
+    html = response.content.decode()
+    assert "This field is required" in html
+    # The summary's link for the "What happened" radios lands on the first radio.
+    assert 'href="#id_outcome_0"' in html and 'id="id_outcome_0"' in html
+    assert 'href="#"' not in html
+    assert 'id="error-summary" tabindex="-1"' in html
     with scopes_disabled():
         assert not CallAttempt.objects.exists()
 

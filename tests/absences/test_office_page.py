@@ -150,6 +150,19 @@ def test_the_finder_matches_name_upn_and_group(client, school, pupil, office):
     assert f"?pupil={pupil.pk}" in page
 
 
+def test_the_finder_matches_a_group_whose_name_holds_a_space(client, school, office):
+    ash = RegistrationGroupFactory(school=school, name="Ash 3")
+    in_ash = PupilFactory(school=school, registration_group=ash, legal_surname="Beech")
+    elsewhere = PupilFactory(school=school, legal_forename="Ash", legal_surname="Three")
+    client.force_login(office)
+    results = reverse("absences:office_pupils", kwargs={"school_slug": school.slug})
+    for query in ("Ash 3", "ash 3", "  ASH   3 "):
+        html = client.get(results, {"q": query}).content.decode()
+        assert f"?pupil={in_ash.pk}" in html, query
+        assert f"?pupil={elsewhere.pk}" not in html, query
+        assert "No pupil on roll matches" not in html, query
+
+
 def test_choosing_a_pupil_shows_their_contacts_and_a_form_for_today(
     client, school, week, pupil, mother, illness, office
 ):

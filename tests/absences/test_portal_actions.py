@@ -144,6 +144,26 @@ def test_a_parent_reports_only_illness_and_appointments(client, school, amara, p
     assert "Religious festival" not in page
 
 
+def test_the_report_form_starts_with_no_reason_chosen_and_requires_one(
+    client, school, amara, parent, illness
+):
+    client.force_login(parent)
+    page = client.get(url(amara, "absences:portal_report")).content.decode()
+    assert '<option value="" selected>Choose one</option>' in page
+    assert (
+        "selected"
+        not in page.split('<option value="" selected>Choose one</option>')[1].split("</select>")[0]
+    )
+
+    blank = type("NoReason", (), {"pk": ""})()  # the form sent as it first appears
+    response = report(client, amara, blank)
+
+    assert response.status_code == 200
+    assert "Choose why your child is absent." in response.content.decode()
+    with scopes_disabled():
+        assert not AbsenceReport.objects.filter(pupil=amara).exists()
+
+
 def test_a_past_day_is_refused_with_the_offices_reason(client, school, amara, parent, illness):
     client.force_login(parent)
     response = report(client, amara, illness, first=TODAY - dt.timedelta(days=1))
