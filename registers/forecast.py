@@ -7,7 +7,8 @@ Two answers, both exact (Fractions; rounded only for display):
   recognise; the year-to-date rate when there is no recent figure);
 - how many more absent sessions would make them a persistent absentee of the year
   (absence >= 10% over the whole year, DESIGN.md §6), if they attend every other
-  session: "4 more days off and Ava is below 90%".
+  session: "4 more days off and Ava is at or below 90%" (attendance <= 90% is absence
+  >= 10%).
 
 `forecast()` is pure arithmetic on counts, so the parent portal (absences), the staff
 pupil page (reporting) and a letter say the same thing. `pupil_forecasts()` reads the
@@ -44,6 +45,8 @@ class Forecast:
     # absence reach 10%: 0 when it already cannot be avoided, None when even missing
     # every remaining session would not reach it.
     sessions_to_persistent: int | None
+    # Where the rate comes from: the last RECENT_WEEKS school weeks, else the year so far.
+    rate_is_recent: bool = False
 
     @property
     def attendance(self) -> Fraction | None:
@@ -69,25 +72,32 @@ class Forecast:
         if self.possible == 0:
             return f"There are no sessions yet this year to forecast {name}'s attendance from."
         days = self.days_to_persistent
+        # Persistent absence is absence of 10% or more: attendance at or below 90%.
         if days is None:
-            reach = f"{name} cannot fall below 90% this year, even missing every day left."
+            reach = f"{name} cannot fall to 90% or below this year, even missing every day left."
         elif days == 0:
-            reach = f"{name}'s attendance this year will be below 90% whatever happens now."
+            reach = f"{name}'s attendance this year will be at or below 90% whatever happens now."
         else:
             reach = (
-                f"{days} more day{'s' if days != 1 else ''} off and {name} is below 90% "
+                f"{days} more day{'s' if days != 1 else ''} off and {name} is at or below 90% "
                 "for the year."
             )
         if self.projected is None or self.remaining == 0:
             return reach
-        return f"At the current rate {name} ends the year at {self.projected_pct}%. " + reach
+        which = (
+            f"the rate of the last {RECENT_WEEKS} school weeks ({percent(self.rate)}%)"
+            if self.rate_is_recent
+            else f"this year's rate so far ({percent(self.rate)}%)"
+        )
+        return f"At {which}, {name} ends the year at {self.projected_pct}%. " + reach
 
 
 def forecast(*, year: Summary, remaining: int, recent: Summary | None = None) -> Forecast:
     """The forecast from the year so far (`year`), the sessions still to come this year
     while on roll (`remaining`) and the recent figures whose rate is "current" (`recent`;
     the year's rate if it has no possible session). Pure: no queries."""
-    rate = recent.attendance if recent is not None and recent.possible else year.attendance
+    rate_is_recent = recent is not None and bool(recent.possible)
+    rate = recent.attendance if rate_is_recent else year.attendance
     total = year.possible + remaining
     projected = None
     if rate is not None and total:
@@ -107,6 +117,7 @@ def forecast(*, year: Summary, remaining: int, recent: Summary | None = None) ->
         rate=rate,
         projected=projected,
         sessions_to_persistent=sessions_to_persistent,
+        rate_is_recent=rate_is_recent,
     )
 
 

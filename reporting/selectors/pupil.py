@@ -2,14 +2,20 @@
 timeline of everything every app recorded about them (`registers.models.Event`).
 
 The timeline reads events generically: each kind's label comes from the kinds the apps
-declared (`registers.events.KINDS`) and its parameters are shown as they were recorded,
-so a later app's events appear here without code in reporting.
+declared (`registers.events.KINDS`) and its parameters are put in plain English by name
+(`describe`): a value of a parameter named as a model field with choices reads as that
+choice's label (outcome, status, stage, track, channel...), dates as dates, booleans as
+Yes/No, lists of actions and dicts of evidence as short phrases. A later app's events
+appear here without code in reporting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+
+from django.apps import apps
 
 from registers import metrics, stats
 from registers.codes import code_rules
@@ -56,12 +62,118 @@ class PupilYear:
     codes_used: list[tuple[str, str, str]]  # (code, meaning, category) for the legend
 
 
+# How some parameters read: their name on the page (the rest: "first_day" -> "First day").
+PARAM_NAMES = {
+    "as_of": "For the night of",
+    "on": "On",
+    "letter_kind": "Letter",
+    "requires_approval": "Needs approval",
+}
+# Parameters named after another field's choices ("from_stage" reads as a stage).
+PARAM_CHOICES = {"from_stage": "stage", "to_stage": "stage", "letter_kind": "kind"}
+
+
+@cache
+def choice_labels() -> dict[str, dict[str, str]]:
+    """{field name: {value: label}} over every model field with choices, in the order the
+    apps are installed (the first app to declare a value's label wins)."""
+    found: dict[str, dict[str, str]] = {}
+    for model in apps.get_models():
+        for f in model._meta.get_fields():
+            choices = getattr(f, "choices", None)
+            if not choices or not getattr(f, "name", ""):
+                continue
+            labels = found.setdefault(f.name, {})
+            for value, label in choices:
+                if isinstance(value, str) and not isinstance(label, list | tuple):
+                    labels.setdefault(value, str(label))
+    return found
+
+
+def _words(value: str) -> str:
+    """A code-like value as words: "text_sent" -> "text sent"."""
+    return value.replace("_", " ").replace("-", " ").strip()
+
+
+def _sentence(value: str) -> str:
+    text = _words(value)
+    return text[:1].upper() + text[1:]
+
+
+def _date_text(value) -> str | None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return f"{date.fromisoformat(value):%-d %b %Y}"
+        except ValueError:
+            return None
+    return None
+
+
+def _value(key: str, value) -> str:
+    """One parameter's value in plain English."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        labels = choice_labels().get(PARAM_CHOICES.get(key, key), {})
+        if value in labels:
+            return labels[value]
+        if key == "rule" and "/" in value:  # <preset>/<RULES.md id>
+            preset, rule = value.split("/", 1)
+            return f"{rule} ({_words(preset)} policy)"
+        as_date = _date_text(value)
+        if as_date:
+            return as_date
+        if value.isidentifier() and value.islower():  # an enum value not declared as choices
+            return _sentence(value)
+        return value
+    if isinstance(value, list):
+        return "; ".join(filter(None, (_item(v) for v in value)))
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{_words(k)} {_figure(v)}"
+            for k, v in value.items()
+            if not k.endswith(_HIDDEN) and v not in (None, "", [], {})
+        )
+    return str(value)
+
+
+def _item(value) -> str:
+    """One action of a list ({"type": "task", "kind": "meeting"} -> "meeting task")."""
+    if not isinstance(value, dict):
+        return _value("", value)
+    kind, type_ = value.get("kind") or "", value.get("type") or ""
+    label = choice_labels().get("kind", {}).get(kind)
+    if label is None:
+        label = f"{_words(kind)} {_words(type_) if _words(type_) not in _words(kind) else ''}"
+    label = label.strip()
+    return label[:1].lower() + label[1:] if not label[1:2].isupper() else label
+
+
+def _figure(value) -> str:
+    """A figure of evidence: {"pct": "88.50", ...} -> "88.50%", a date as a date."""
+    if isinstance(value, dict) and "pct" in value:
+        return f"{value['pct']}%" if value["pct"] is not None else "no figure"
+    return _date_text(value) or str(value)
+
+
 def _details(params: dict) -> list[tuple[str, str]]:
-    return [
-        (key.replace("_", " ").capitalize(), str(value))
-        for key, value in params.items()
-        if not key.endswith(_HIDDEN) and value not in (None, "", [], {})
-    ]
+    """The event's parameters as (name, value) in plain English; ids and empty values
+    left out; a stage change as one line ("No stage → Stage 1")."""
+    params = {
+        k: v for k, v in params.items() if not k.endswith(_HIDDEN) and v not in (None, "", [], {})
+    }
+    out = []
+    if "from_stage" in params and "to_stage" in params:
+        stages = f"{_value('from_stage', params.pop('from_stage'))} → "
+        out.append(("Stage", stages + _value("to_stage", params.pop("to_stage"))))
+    for key in ("as_of", "on"):  # the day the entry is about first
+        if key in params:
+            out.insert(0, (PARAM_NAMES[key], _value(key, params.pop(key))))
+    for key, value in params.items():
+        text = _value(key, value)
+        if text:
+            out.append((PARAM_NAMES.get(key, _sentence(key)), text))
+    return out
 
 
 def timeline(*, school: School, pupil: Pupil, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:

@@ -43,7 +43,7 @@ def test_without_a_recent_figure_the_years_rate_goes_on(db):
     [
         (8, 100, 12, 6),  # 10% of 200 = 20 absent: 12 more sessions, 6 days
         (7, 100, 13, 7),  # 13 sessions is 6 and a half days: 7 days off
-        (20, 100, 0, 0),  # already 20 of 200: below 90% whatever happens
+        (20, 100, 0, 0),  # already 20 of 200: at or below 90% whatever happens
         (0, 5, None, None),  # 10.5 needed, only 5 left: cannot fall below this year
     ],
 )
@@ -53,12 +53,18 @@ def test_sessions_until_a_persistent_absentee(db, absent, remaining, sessions, d
     assert f.days_to_persistent == days
 
 
-def test_the_sentence_staff_and_parents_read(db):
+def test_the_sentence_says_which_rate_and_that_90_percent_itself_is_persistent(db):
+    """Persistent absence is absence of 10% or more: attendance AT or below 90%. The
+    rate projected is the last 4 school weeks' (16 of 20 = 80%): 92 + 80 of 200 = 86%."""
     f = forecast(year=summary(92, 8), remaining=100, recent=summary(16, 4))
     assert f.sentence("Ava") == (
-        "At the current rate Ava ends the year at 86.00%. "
-        "6 more days off and Ava is below 90% for the year."
+        "At the rate of the last 4 school weeks (80.00%), Ava ends the year at 86.00%. "
+        "6 more days off and Ava is at or below 90% for the year."
     )
+    # no recent figure: the year's rate (92%), and the sentence says so
+    assert "this year's rate so far (92.00%)" in forecast(
+        year=summary(92, 8), remaining=100
+    ).sentence("Ava")
     nothing_yet = forecast(year=Summary(pupil_id=1), remaining=300)
     assert "no sessions yet" in nothing_yet.sentence("Ava")
 
