@@ -15,13 +15,17 @@ too); writes go through absences.services.calling.
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from registers.events import acting_role
 from registers.forms import record_id
@@ -56,9 +60,14 @@ def _list_context(request):
         .select_related("pupil")
         .order_by("due", "pk")
     )
+    done = CallingDay.Status.ACCOUNTED_FOR
     return {
         "listing": listing,
         "entries": listing.entries,
+        # "To account for" counts only those still to account for; the others are listed
+        # (and counted) under their own heading.
+        "open_entries": [e for e in listing.entries if e.status != done],
+        "done_entries": [e for e in listing.entries if e.status == done],
         "to_call": listing.count(CallingDay.Status.TO_CALL),
         "not_accounted": listing.count(CallingDay.Status.NOT_ACCOUNTED_FOR),
         "accounted": listing.count(CallingDay.Status.ACCOUNTED_FOR),
@@ -70,8 +79,18 @@ def _list_context(request):
 
 @roles_required(ROLES_CONTACTS)
 def calling(request, school_slug):
+    """The list; htmx polls `?part=list&v=<version>`. The version is a digest of what the
+    list shows (not of the clock): when it is the one the page holds the answer is 204,
+    which htmx swaps nothing for, so keyboard focus and the reader's place survive the
+    poll. Otherwise the part with its new version (static/js/calling.js puts focus back
+    on the element of the same id)."""
     context = _list_context(request)
+    body = render_to_string("absences/calling_list_body.html", context, request=request)
+    version = hashlib.sha256(body.encode()).hexdigest()[:16]
+    context.update(body=mark_safe(body), version=version)  # noqa: S308 (our own template)
     if request.headers.get("HX-Request") and request.GET.get("part") == "list":
+        if request.GET.get("v") == version:
+            return HttpResponse(status=204)
         return render(request, "absences/calling_list_part.html", context)
     return render(request, "absences/calling_list.html", context)
 

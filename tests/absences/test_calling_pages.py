@@ -3,6 +3,7 @@ the marks), the safeguarding lead's part, welfare tasks, the N queue, and the li
 query count pinned."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,6 +98,61 @@ def test_the_list_shows_the_pupil_with_a_one_tap_phone_link_and_polls(client, ca
     assert 'href="tel:07700900001"' in page
     assert 'hx-trigger="every 30s"' in page
     assert "<h1>" not in part.content.decode()
+
+
+def version_of(html):
+    return re.search(r'data-version="([0-9a-f]+)"', html).group(1)
+
+
+def test_the_polled_list_answers_no_content_while_nothing_changed_so_focus_stays(client, calendar):
+    pupil = absent(calendar)
+    client.force_login(staff(calendar, "office"))
+    poll = url(calendar, "calling") + "?part=list&v="
+    with time_machine.travel(at(9, 30), tick=False):
+        page = client.get(url(calendar, "calling")).content.decode()
+    version = version_of(page)
+    assert f"?part=list&amp;v={version}" in page  # the poll sends what the page holds
+    assert "js/calling.js" in page  # gives focus back when the list did change
+    with time_machine.travel(at(9, 31), tick=False):  # a minute on: the clock is no change
+        unchanged = client.get(poll + version, HTTP_HX_REQUEST="true")
+    assert unchanged.status_code == 204 and unchanged.content == b""
+
+    with scopes_disabled():
+        contact = pupil.contacts.get()
+    with time_machine.travel(at(9, 32), tick=False):
+        client.post(
+            url(calendar, "calling_pupil", pupil_id=pupil.pk),
+            {"contact": str(contact.pk), "outcome": "no_answer", "last_period": "PM"},
+        )
+        changed = client.get(poll + version, HTTP_HX_REQUEST="true")
+    assert changed.status_code == 200
+    html = changed.content.decode()
+    assert "1 attempt" in html and version_of(html) != version
+    assert f'id="pupil-{pupil.pk}"' in html and f'id="sheet-{pupil.pk}"' in html
+
+
+def test_to_account_for_counts_only_pupils_still_to_account_for(client, calendar):
+    waiting, explained = absent(calendar), absent(calendar)
+    with scopes_disabled():
+        illness = AbsenceReason.objects.create(school=calendar, name="Illness", code_id="I")
+        contact = explained.contacts.get()
+    client.force_login(staff(calendar, "office"))
+    with time_machine.travel(at(9, 20), tick=False):
+        client.post(
+            url(calendar, "calling_pupil", pupil_id=explained.pk),
+            {
+                "contact": str(contact.pk),
+                "outcome": "spoke",
+                "reason": str(illness.pk),
+                "last_period": "PM",
+            },
+        )
+        page = client.get(url(calendar, "calling")).content.decode()
+    assert "To account for (1)" in page
+    assert "Accounted for (1)" in page
+    still, done = page.split("To account for (1)")[1].split("Accounted for (1)")
+    assert waiting.display_name in still and explained.display_name not in still
+    assert explained.display_name in done
 
 
 def test_the_calling_list_page_costs_the_same_queries_for_many_pupils(
