@@ -13,6 +13,7 @@ class StageGroup:
     track: str
     stage: str
     pupils: list[tuple[int, str]] = field(default_factory=list)  # (pupil id, name)
+    upns: dict[int, str] = field(default_factory=dict)  # for the download
 
 
 def open_cases(*, school) -> list[StageGroup]:
@@ -22,7 +23,7 @@ def open_cases(*, school) -> list[StageGroup]:
         Case.objects.filter(school=school, closed_on__isnull=True)
         .select_related("pupil")
         .only(
-            "track", "stage", "pupil__legal_forename", "pupil__legal_surname",
+            "track", "stage", "pupil__upn", "pupil__legal_forename", "pupil__legal_surname",
             "pupil__preferred_forename", "pupil__preferred_surname",
         )
     )  # fmt: skip
@@ -31,6 +32,7 @@ def open_cases(*, school) -> list[StageGroup]:
         key = (case.track, case.stage)
         group = groups.setdefault(key, StageGroup(Track(case.track).label, Stage(case.stage).label))
         group.pupils.append((case.pupil_id, case.pupil.display_name))
+        group.upns[case.pupil_id] = case.pupil.upn
     tracks, stages = list(Track.values), list(Stage.values)
     ordered = sorted(
         groups.items(), key=lambda kv: (tracks.index(kv[0][0]), stages.index(kv[0][1]))

@@ -53,6 +53,7 @@ class PupilLine:
 class Cell:
     label: str
     totals: Totals = field(default_factory=Totals)
+    day: date | None = None  # a week's Monday, a day's date (None: a weekday's session)
 
     @property
     def attendance_pct(self):
@@ -178,8 +179,8 @@ def patterns(rows) -> tuple[list[list[Cell]], list[Cell], list[tuple[str, dict]]
             month = months.setdefault(f"{day:%Y-%m}", {})
             month[code] = month.get(code, 0) + n
 
-    def cell(label, counts) -> Cell:
-        c = Cell(label)
+    def cell(label, counts, day=None) -> Cell:
+        c = Cell(label, day=day)
         for code, n in (counts or {}).items():
             c.totals.summary.add(code, n)
         return c
@@ -188,8 +189,8 @@ def patterns(rows) -> tuple[list[list[Cell]], list[Cell], list[tuple[str, dict]]
         [cell(f"{WEEKDAYS[d]} {p}", by_slot.get((d, p))) for p in SessionPeriod.values]
         for d in range(5)
     ]
-    trend = [cell(f"w/c {w:%-d %b}", by_week[w]) for w in sorted(by_week)]
-    days = [cell(f"{d:%a %-d %b}", by_day[d]) for d in sorted(by_day)]
+    trend = [cell(f"w/c {w:%-d %b}", by_week[w], w) for w in sorted(by_week)]
+    days = [cell(f"{d:%a %-d %b}", by_day[d], d) for d in sorted(by_day)]
     scored = [c for c in days if c.totals.summary.possible]
     worst = sorted(scored, key=lambda c: c.totals.attendance)[:WORST_DAYS]
     by_month = [(f"{date.fromisoformat(m + '-01'):%b %Y}", months[m]) for m in sorted(months)]

@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from registers.models import Role
 from tests.factories import staff
-from tests.reporting.small_school import small_school
+from tests.reporting.small_school import D, small_school
 
 RANGE = {"period": "range", "from": "2024-09-09", "to": "2024-09-20"}
 COLUMNS = [
@@ -147,17 +148,45 @@ def test_a_breakdown_downloads_as_the_page_shows_it(client, small):
     response = download(client, lead, small.school, table="breakdown", by="sex", format="csv")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[0] == [*COLUMNS, "gap_to_rest_points"]
+    table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     page = client.get(reverse("reporting:dashboard", kwargs={"school_slug": small.school.slug}),
                       RANGE)  # fmt: skip
-    rows = {r.value: r for r in page.context["d"].breakdowns["sex"]}
-    for line in table[1:]:
-        shown = rows[line[0]]
-        assert line[6] == str(shown.totals.attendance_pct)
-        assert line[-1] == str(shown.gap)
-    assert [line[0] for line in table[1:]] == ["F", "M"]
-    assert table[1][-1] == "-18.21"  # hand-counted in test_figures
+    rows = {r.label: r for r in page.context["d"].breakdowns["sex"]}
+    for line in table:
+        shown = rows[line["group"]]  # the page's label, not the roll's code
+        assert line["attendance_pct"] == str(shown.totals.attendance_pct)
+        assert line["gap_to_rest_points"] == str(shown.gap)
+        # the page shows authorised / unauthorised as %: the file has both
+        assert line["authorised_pct"] == str(shown.totals.authorised_pct)
+        assert line["unauthorised"] == str(shown.totals.summary.unauthorised)
+    assert [line["group"] for line in table] == [rows[k].label for k in rows]
+    assert "F" not in [line["group"] for line in table]
+    assert table[0]["gap_to_rest_points"] == "-18.21"  # hand-counted in test_figures
+    assert all(any(line[c] for line in table) for c in table[0])  # no empty column
+
+
+def test_a_year_group_download_names_the_years_as_the_page_does(client, small):
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = download(client, lead, small.school, table="breakdown", by="year_group")
+    table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [line["group"] for line in table] == ["Year 3", "Year 4"]
+
+
+def test_the_weeks_download_gives_each_weeks_full_date(client, small):
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = download(client, lead, small.school, table="weeks")
+    table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [line["week_beginning"] for line in table] == ["2024-09-09", "2024-09-16"]
+
+
+def test_a_list_without_details_has_no_detail_column_and_one_with_them_has(client, small):
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    persistent = download(client, lead, small.school, table="list", list="persistent")
+    header = persistent.content.decode("utf-8-sig").splitlines()[0]
+    assert "detail" not in header
+    unresolved = download(client, lead, small.school, table="list", list="unresolved_n")
+    lines = unresolved.content.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(",detail") and lines[1].endswith(",2 sessions")  # Dan's N
 
 
 def test_a_list_downloads_as_a_spreadsheet(client, small):
@@ -179,3 +208,23 @@ def test_downloads_are_for_leads_and_name_real_tables(client, small):
     lead = staff(small.school, Role.ATTENDANCE_LEAD)
     assert download(client, lead, small.school, table="secrets").status_code == 404
     assert download(client, lead, small.school, table="breakdown", by="hair").status_code == 404
+
+
+def test_open_cases_by_stage_download_as_the_page_lists_them(client, small):
+    from escalation.models import Case
+
+    with scopes_disabled():
+        for pupil, stage in ((small.cara, "stage_2"), (small.dan, "stage_1")):
+            Case.objects.create(
+                school=small.school, pupil=pupil, track="attendance", stage=stage,
+                stage_since=D(2024, 9, 16), opened_on=D(2024, 9, 16),
+            )  # fmt: skip
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = download(client, lead, small.school, table="cases")
+    page = client.get(reverse("reporting:dashboard", kwargs={"school_slug": small.school.slug}))
+    assert b"table=cases&amp;format=csv" in page.content
+    table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["track"], r["stage"], r["name"], r["upn"]) for r in table] == [
+        ("Attendance", "Stage 1", "Dan Test", small.dan.upn),
+        ("Attendance", "Stage 2", "Cara Test", small.cara.upn),
+    ]
