@@ -118,6 +118,8 @@ _LEAVE = (
     _f("leave_to", "date", "Last day of the leave asked for", _monday(28, plus=4)),
     _count("school_days", "School days the request covers", 5),
     _f("decision_note", "text", "The headteacher's reasons, in a sentence", "", False),
+    # The penalty-notice warning is for a holiday only (not, say, a bereavement).
+    _f("holiday", "text", "'yes' when the leave asked for was a holiday", "yes", False),
 )
 _WINDOW = _count(
     "window_weeks", "How many recent school weeks the `recent` figures cover (e.g. 6)", 6, high=52
@@ -172,6 +174,10 @@ SPECS: dict[str, KindSpec] = {
             *_LEAVE,
             _f("granted_from", "date", "First day of the leave granted", _monday(28)),
             _f("granted_to", "date", "Last day of the leave granted", _monday(28, plus=1)),
+            # Half days: "afternoon" when the leave granted starts after the morning of
+            # its first day, "morning" when it ends before the afternoon of its last.
+            _f("granted_starts", "text", "'afternoon' if granted from the afternoon", "", False),
+            _f("granted_ends", "text", "'morning' if granted until the morning only", "", False),
         ),
     ),
     Kind.LEAVE_REFUSED: KindSpec(

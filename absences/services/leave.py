@@ -32,7 +32,7 @@ from django.utils import timezone
 from absences.events import LeaveEvent, leave_changed
 from absences.evidence import MAX_FILES, evidence_check, private_storage
 from absences.models import AbsenceReport, LeaveEvidence, LeaveGround, LeaveRequest
-from registers.models import Contact, Period, Pupil, School, Session
+from registers.models import Contact, Period, Pupil, RegisterTimes, School, Session
 from registers.services.marks import local_now
 
 Status = LeaveRequest.Status
@@ -44,6 +44,28 @@ MAX_REASON = 4000
 def school_today(school: School, now: datetime) -> date:
     """The school-local date at `now` (session dates are local dates)."""
     return local_now(school, now).date()
+
+
+def leave_has_begun(request: LeaveRequest, *, now: datetime | None = None) -> bool:
+    """True once the request's first session has begun (school-local time): any day
+    before today; today from the morning for leave from AM, from the PM register's opening
+    (today's PM session, else the school's PM register times) for leave from PM. A decision
+    is taken back only before this (leave_reopen); after it the register is changed."""
+    local = local_now(request.school, now or timezone.now())
+    if request.first_day != local.date():
+        return request.first_day < local.date()
+    if request.first_period != Period.PM:
+        return True
+    opens = (
+        Session.objects.filter(school=request.school, date=local.date(), period=Period.PM)
+        .values_list("opens", flat=True)
+        .first()
+    ) or (
+        RegisterTimes.objects.filter(school=request.school, period=Period.PM)
+        .values_list("opens", flat=True)
+        .first()
+    )
+    return opens is None or local.time() >= opens
 
 
 # ---- Sessions of a request -------------------------------------------------------------
@@ -115,8 +137,8 @@ def _overlap_errors(*, school, pupil, first, last, exclude_pk=None) -> dict[str,
     if other is not None:
         return {
             "first_day": (
-                f"Leave from {other.first_day:%d %B %Y} {other.first_period} to "
-                f"{other.last_day:%d %B %Y} {other.last_period} is already "
+                f"Leave from {other.first_day:%-d %B %Y} {other.first_period} to "
+                f"{other.last_day:%-d %B %Y} {other.last_period} is already "
                 f"{other.get_status_display().lower()} for {pupil.forename}: these dates "
                 "overlap it. Withdraw that request first, or choose other dates."
             )
@@ -133,7 +155,7 @@ def _overlap_errors(*, school, pupil, first, last, exclude_pk=None) -> dict[str,
         if report.start <= last and first <= (report.last_day, report.last_period):
             return {
                 "first_day": (
-                    f"An absence from {report.first_day:%d %B %Y} to {report.last_day:%d %B %Y} "
+                    f"An absence from {report.first_day:%-d %B %Y} to {report.last_day:%-d %B %Y} "
                     f"is already reported for {pupil.forename}: these dates overlap it."
                 )
             }
@@ -162,7 +184,7 @@ def _request_errors(*, school, pupil, first, last, ground, reason) -> tuple[dict
             f"That is {len(sessions)} sessions; a request can cover at most {MAX_SESSIONS}."
         )
     elif not pupil.on_roll(sessions[0].date):
-        errors["first_day"] = f"{pupil.forename} is not on roll on {sessions[0].date:%d %B %Y}."
+        errors["first_day"] = f"{pupil.forename} is not on roll on {sessions[0].date:%-d %B %Y}."
     return errors, sessions
 
 

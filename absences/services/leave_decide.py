@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from absences.events import LeaveEvent, leave_changed
-from absences.models import LeaveRequest
+from absences.models import LeaveGround, LeaveRequest
 from absences.models.leave import REFUSED_TAKEN_CODE, ROLES_LEAVE_DECIDE
 from absences.selectors.leave import refused_sessions_due
 from letters.kinds import Kind as LetterKind
@@ -32,7 +32,7 @@ from letters.services import letter_draft
 from registers import outbox
 from registers.codes import code_rules
 from registers.events import actor_name
-from registers.models import Contact, Mark, Session
+from registers.models import Contact, Mark, Period, Session
 from registers.outbox import Work
 from registers.services.marks import (
     MarkEntry,
@@ -44,7 +44,7 @@ from registers.services.marks import (
 )
 from registers.services.planned import planned_withdraw
 
-from .leave import _move, request_sessions, school_today, session_key
+from .leave import _move, leave_has_begun, request_sessions, session_key
 
 Status = LeaveRequest.Status
 # Marks a grant amends (the pupil was away and nobody knew why, or it was put down as
@@ -266,10 +266,15 @@ def _letter(*, request, status, granted, sessions, user, role) -> tuple[list[int
         "leave_to": request.last_day,
         "school_days": max(len(days), 1),
         "decision_note": request.decision[:500],
+        "holiday": "yes" if request.ground == LeaveGround.HOLIDAY else "",
     }
     if status == Status.PARTLY_GRANTED:
-        cause["granted_from"] = granted[0].date
-        cause["granted_to"] = granted[-1].date
+        first, last = granted[0], granted[-1]
+        cause["granted_from"] = first.date
+        cause["granted_to"] = last.date
+        # Half days: the letter says "the afternoon of" / "the morning of" (letters.kinds).
+        cause["granted_starts"] = "afternoon" if first.period == Period.PM else ""
+        cause["granted_ends"] = "morning" if last.period == Period.AM else ""
     try:
         letters = letter_draft(
             school=request.school,
@@ -389,9 +394,12 @@ def leave_reopen(*, request: LeaveRequest, user, role: str, why: str, now: datet
         raise ValidationError({"why": "Say why the decision is taken back."})
     if not request.is_decided:
         raise ValidationError({"status": "Only a decision can be taken back."})
-    if request.first_day <= school_today(request.school, now):
+    if leave_has_begun(request, now=now):
         raise ValidationError(
-            {"status": "The leave has begun: change the register instead of the decision."}
+            {
+                "status": "The leave has begun, so the decision cannot be taken back: "
+                "change the register instead."
+            }
         )
     with transaction.atomic():
         before = request.status
@@ -428,7 +436,7 @@ def _refused_taken(*, school, only=None, actor=None, role="", now=None) -> int:
         marks = [m for m in marks if not register_open(m.session, local=local)]
         if not marks:
             continue
-        decided = f"{request.decided_at:%d %B %Y}" if request.decided_at else "earlier"
+        decided = f"{request.decided_at:%-d %B %Y}" if request.decided_at else "earlier"
         entries = [
             MarkEntry(
                 pupil_id=m.pupil_id,

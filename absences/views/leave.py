@@ -11,6 +11,7 @@ message and nothing changed.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -22,11 +23,12 @@ from registers.models import ROLES_SCHOOL_SETTINGS, Contact, Period, Pupil
 from registers.permissions import open_to_members, roles_required
 from registers.selectors import local_today, pupil_search
 
+from ..evidence import MAX_FILES
 from ..leave_presets import leave_checks_for
 from ..models import LeaveChecks, LeaveGround, LeaveRequest
 from ..models.leave import ROLES_LEAVE_DECIDE, ROLES_LEAVE_ENTER, ROLES_LEAVE_VIEW
 from ..selectors import leave as selectors
-from ..services.leave import leave_request_submit, request_sessions
+from ..services.leave import leave_has_begun, leave_request_submit, request_sessions
 from ..services.leave_decide import (
     leave_ask_information,
     leave_decide,
@@ -144,7 +146,7 @@ def _act(request, leave, form) -> str:
     if done.letter_problem:
         said += f". No letter: {done.letter_problem}"
     elif done.letters:
-        said += ". The decision letter goes to the parent by email."
+        said += ". The decision letter goes to the parent by email"
     return said + "."
 
 
@@ -168,6 +170,8 @@ def leave_detail(request, school_slug, request_id):
                 said = _act(request, leave, form)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
+                    # The reason for taking a decision back is typed in the decision box.
+                    field = "decision" if field == "why" else field
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, said)
@@ -190,6 +194,7 @@ def leave_detail(request, school_slug, request_id):
             "letters": list(selectors.decision_letters(school=request.school, request=leave)),
             "form": form,
             "can_decide": bool(request.roles & ROLES_LEAVE_DECIDE),
+            "can_reopen": leave.is_decided and not leave_has_begun(leave),
         },
         status=400 if form.errors else 200,
     )
@@ -215,14 +220,24 @@ def leave_evidence(request, school_slug, evidence_id):
     return response
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (YYYY-MM-DD) whatever the locale's
+    display format, or the initial date (e.g. "Received on" today) shows as blank."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class PaperForm(forms.Form):
     """A leave request received on paper (BS-20 "a leave of absence form"), entered by
     the office for the parent who signed it."""
 
     contact = forms.ChoiceField(label="Signed by", required=False)
-    first_day = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label="First day", widget=DateInput)
     first_period = forms.ChoiceField(label="From", choices=Period.choices, initial=Period.AM)
-    last_day = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label="Last day", widget=DateInput)
     last_period = forms.ChoiceField(label="Until", choices=Period.choices, initial=Period.PM)
     ground = forms.ChoiceField(label="What the leave is for", choices=LeaveGround.choices)
     reason = forms.CharField(
@@ -233,16 +248,21 @@ class PaperForm(forms.Form):
     requested_on = forms.DateField(
         label="Received on",
         help_text="The date the school received the form: the notice period counts from it.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     files = MultipleFileField(
         label="Scans or photos of the form and any evidence",
         required=False,
-        help_text="PDF, JPEG or PNG (checked by their content), at most 5 files.",
+        help_text="",
     )
 
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The limit is told before an upload fails (settings.LEAVE_EVIDENCE_MAX_BYTES).
+        self.fields["files"].help_text = (
+            f"PDF, JPEG or PNG, up to {settings.LEAVE_EVIDENCE_MAX_BYTES // 1_048_576} MB "
+            f"each (checked by their content), at most {MAX_FILES} files."
+        )
         self.fields["contact"].choices = [("", "Not named on the form")] + [
             (str(c.pk), f"{c.name} ({c.relationship})") for c in contacts
         ]
