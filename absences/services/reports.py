@@ -102,9 +102,11 @@ class ReportConflict(ValidationError):
         super().__init__(
             {
                 "on_conflict": [
-                    f"The register already holds another code for {len(sessions)} "
-                    f"session{'s' if len(sessions) != 1 else ''} of this report: {listed}. "
-                    "Choose whether to keep the register's marks or replace them."
+                    # Shown after the field's label "The register already holds another
+                    # code": the message does not say it again.
+                    f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} of this "
+                    f"report ({listed}). Choose whether to keep the register's marks or "
+                    "replace them."
                 ]
             }
         )
@@ -314,9 +316,25 @@ def _live_overlapping(report: AbsenceReport) -> list[AbsenceReport]:
             last_day__gte=report.first_day,
         )
         .exclude(pk=report.pk)
-        .select_related("reason", "contact")
+        .select_related("reason", "contact", "created_by")
     )
     return [r for r in candidates if r.start <= report.end and report.start <= r.end]
+
+
+def _who_and_when(report: AbsenceReport) -> str:
+    """ "reported by Sienna Knight (Mother), logged by Layla Hunt at 09:04 on 30 Nov": the
+    contact reported it, the staff member logged it (a parent's own report was sent
+    through the portal)."""
+    at = timezone.localtime(report.created_at)
+    when = f"at {at:%H:%M} on {at.day} {at:%b}"
+    by = report.reported_by
+    if report.channel == AbsenceReport.Channel.PORTAL:
+        return f"reported by {by or 'a parent'} through the parent portal {when}"
+    staff = (
+        report.created_by.get_full_name() or report.created_by.username if report.created_by else ""
+    )
+    logged = f"logged by {staff} {when}" if staff else f"logged {when}"
+    return f"reported by {by}, {logged}" if by else logged
 
 
 def _merge_target(report: AbsenceReport, sessions) -> AbsenceReport | None:
@@ -346,8 +364,7 @@ def _merge_target(report: AbsenceReport, sessions) -> AbsenceReport | None:
         )
     if first.start <= report.start and report.end <= first.end:
         raise ReportOverlap(
-            f"Already reported: {said} (logged {timezone.localtime(first.created_at):%d %b %H:%M}"
-            f"{' by ' + first.reported_by if first.reported_by else ''}). Nothing was changed.",
+            f"Already reported: {said} ({_who_and_when(first)}). Nothing was changed.",
             reports=overlapping,
             sessions=both,
         )

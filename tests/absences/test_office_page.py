@@ -239,6 +239,8 @@ def test_a_report_contradicting_the_register_asks_the_office(
     html = asked.content.decode()
     assert "The register already holds a mark" in html
     assert "Mon 9 Sep AM holds /" in html
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert summary.count("already holds another code") == 1  # said once, not twice
     assert 'name="on_conflict"' in html
     with scopes_disabled():
         assert AbsenceReport.objects.count() == 0
@@ -258,7 +260,10 @@ def test_an_overlapping_report_is_refused_on_the_page(
     assert client.post(url(school), posted(pupil, mother, illness)).status_code == 302
     again = client.post(url(school), posted(pupil, mother, illness, first_period="PM"))
     assert again.status_code == 400
-    assert "Already reported" in again.content.decode()
+    html = again.content.decode()
+    assert "Already reported" in html
+    # The mother reported it; the office logged it.
+    assert "reported by Rosa Ahmed (Mother), logged by Grace Hopper at 07:30 on 9 Sep" in html
     with scopes_disabled():
         assert AbsenceReport.objects.count() == 1
 
