@@ -18,6 +18,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 _ids = count(1)
+# The width of a figure written beside a bar ("100.00%"), in SVG units.
+VALUE_W = 50
 # The width charts are drawn at (SVG units): the page scales them to its column.
 WIDTH = 640
 
@@ -32,6 +34,21 @@ def _frame(width: int, height: int, title: str, desc: str, body: list[str]) -> S
         + "".join(body)
         + "</svg>"
     )
+
+
+def tick_step(span: float) -> int:
+    """Percentage points between labelled ticks: at most about six labels on an axis
+    (every 5 points of 80-100, every 20 of 0-100)."""
+    for step in (5, 10, 20, 25):
+        if span / step <= 5:
+            return step
+    return 50
+
+
+def ticks(low: float) -> range:
+    """The labelled ticks of a `low`-100% axis, on multiples of their step."""
+    step = tick_step(100 - low)
+    return range(-(-int(low) // step) * step, 101, step)
 
 
 def _num(value) -> float:
@@ -57,6 +74,7 @@ def bars(
     def x(v: float) -> float:
         return label_w + bar_w * (v - low) / (100 - low) if low < 100 else label_w
 
+    tx = x(_num(target)) if target is not None else None
     body = []
     for i, (label, value) in enumerate(items):
         y = 10 + i * row_h
@@ -75,16 +93,16 @@ def bars(
         body.append(
             f'<rect class="{cls}" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}"/>'
         )
-        body.append(
-            f'<text class="chart__value" x="{label_w + w + 4:.1f}" y="{y + 16}">{value}%</text>'
-        )
+        vx = label_w + w + 4
+        if tx is not None and vx - 4 <= tx <= vx + VALUE_W:
+            vx = tx + 5  # the figure starts past the dashed target line, never on it
+        body.append(f'<text class="chart__value" x="{vx:.1f}" y="{y + 16}">{value}%</text>')
     axis_y = 10 + len(items) * row_h
-    for tick in range(int(low), 101, 5):
+    for tick in ticks(low):
         body.append(
             f'<text class="chart__tick" x="{x(tick):.1f}" y="{axis_y + 14}" text-anchor="middle">{tick}</text>'
         )
-    if target is not None:
-        tx = x(_num(target))
+    if tx is not None:
         body.append(
             f'<line class="chart__target" x1="{tx:.1f}" y1="6" x2="{tx:.1f}" y2="{axis_y}"/>'
         )
@@ -111,7 +129,7 @@ def columns(
         return top + plot_h * (100 - v) / (100 - low) if low < 100 else top
 
     body = []
-    for tick in range(int(low), 101, 5):
+    for tick in ticks(low):
         body.append(
             f'<text class="chart__tick" x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
         )
