@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from random import Random
 
 
 def add(ctx) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts.update(comparison_figures(ctx) or {})
+    counts.update(pupil_ethnicities(ctx) or {})
     return counts
+
+
+# DfE ethnicity codes (census / daily attendance data share) with weights roughly as
+# in England's primary schools: most pupils White British, a spread of the others, a few
+# refused or not obtained.
+ETHNICITY_WEIGHTS = {
+    "WBRI": 62, "WIRI": 1, "WROM": 1, "WOTH": 6, "MWBC": 2, "MWBA": 1, "MWAS": 2,
+    "MOTH": 2, "AIND": 4, "APKN": 5, "ABAN": 2, "AOTH": 2, "BCRB": 1, "BAFR": 4,
+    "BOTH": 1, "CHNE": 1, "OOTH": 2, "REFU": 1,
+}  # fmt: skip
+
+
+def pupil_ethnicities(ctx) -> dict[str, int]:
+    """Every demo pupil without one gets a DfE ethnicity code, drawn deterministically
+    from a copy of the demo's seeded generator (the build's own draws are not moved)."""
+    from registers.models import Pupil
+
+    rng = Random()
+    rng.setstate(ctx.rng.getstate())
+    codes, weights = list(ETHNICITY_WEIGHTS), list(ETHNICITY_WEIGHTS.values())
+    pupils = list(Pupil.objects.filter(school=ctx.school, ethnicity="").order_by("pk"))
+    for pupil in pupils:
+        pupil.ethnicity = rng.choices(codes, weights)[0]
+    Pupil.objects.bulk_update(pupils, ["ethnicity"], batch_size=500)
+    return {"pupils' ethnicity (DfE codes)": len(pupils)}
 
 
 # Made-up national and local-authority figures, in the range the published statistics
