@@ -249,3 +249,12 @@ def test_a_refused_holiday_still_warns_of_a_penalty_notice(school, pupil, parent
     with school_scope(school):
         [letter] = decision_letters(school=school, request=decided.request)
     assert "penalty notice" in letter_body(letter)
+
+
+def test_the_decider_is_told_of_the_letter_in_one_sentence(client, school, pupil, parent, head):
+    request = ask(school, pupil, parent, ground="J1")
+    client.force_login(head)
+    response = client.post(detail_url(request), {"action": "grant", "version": 1}, follow=True)
+    page = response.content.decode()
+    assert "The decision letter goes to the parent by email." in page
+    assert "by email.." not in page
