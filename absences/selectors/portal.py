@@ -191,6 +191,8 @@ class ChildYear:
     recent: list[DayRow]
     recent_from: date | None
     forecast: str = ""
+    # The first day of the academic year holding as_of: "this school year" starts here.
+    year_from: date | None = None
 
     @property
     def missed_text(self) -> str:
@@ -253,6 +255,7 @@ def child_year(*, school: School, pupil, as_of: date | None = None) -> ChildYear
         recent=recent,
         recent_from=recent_bounds.start if recent_bounds else None,
         forecast=sentence,
+        year_from=calendar.year(as_of)[0],
     )
 
 
@@ -404,15 +407,37 @@ DECISION_KINDS = ("leave_granted", "leave_partly_granted", "leave_refused")
 SENT = ("approved", "emailed", "printed")
 
 
-def child_reports(*, school: School, pupil, limit: int = 10) -> list:
-    """The pupil's absence reports this year and ahead, newest first (any channel)."""
+def child_reports(*, school: School, pupil, since: date, today: date, limit: int = 10) -> list:
+    """The pupil's absence reports of this school year (ending on or after `since`, its
+    first day) and ahead, newest first (any channel). Each gets `when`: its span, with
+    the year on any date outside `today`'s calendar year ("Fri 27 Mar 2026")."""
     from ..models import AbsenceReport
 
-    return list(
-        AbsenceReport.objects.filter(school=school, pupil=pupil)
+    reports = list(
+        AbsenceReport.objects.filter(school=school, pupil=pupil, last_day__gte=since)
         .select_related("reason")
         .order_by("-first_day", "-created_at")[:limit]
     )
+    for report in reports:
+        report.when = _span_words(report, this_year=today.year)
+    return reports
+
+
+def _day_words(day: date, this_year: int) -> str:
+    words = f"{day:%a} {day.day} {day:%b}"
+    return words if day.year == this_year else f"{words} {day.year}"
+
+
+def _span_words(report, *, this_year: int) -> str:
+    """As AbsenceReport.span_label, with the year where it is not this calendar year."""
+    first = _day_words(report.first_day, this_year)
+    if report.first_day == report.last_day:
+        if (report.first_period, report.last_period) == (Period.AM, Period.PM):
+            return first
+        if report.first_period == report.last_period:
+            return f"{first} {report.first_period}"
+    last = _day_words(report.last_day, this_year)
+    return f"{first} {report.first_period} to {last} {report.last_period}"
 
 
 def child_leave(*, school: School, pupil, limit: int | None = 10) -> list:

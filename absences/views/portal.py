@@ -297,7 +297,9 @@ def child(request, school_slug, contact):
             "pupil_on_roll": pupil.on_roll(year.as_of),
             "recent_weeks": selectors.RECENT_WEEKS,
             "year": year,
-            "reports": selectors.child_reports(school=school, pupil=pupil),
+            "reports": selectors.child_reports(
+                school=school, pupil=pupil, since=year.year_from, today=year.as_of
+            ),
             "leave": leave[:10],
             "letters": selectors.child_letters(school=school, contact=contact, requests=leave),
         },
