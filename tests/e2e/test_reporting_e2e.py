@@ -1,6 +1,7 @@
-"""The reporting pages in a real browser at desktop and tablet width: each renders its
-charts, axe finds nothing, and a screenshot is left for a person to look at
-(REPORTING_SCREENSHOTS=dir to keep them)."""
+"""The reporting pages in a real browser at desktop, tablet and phone width: each renders
+its charts, axe finds nothing (the pupil's sideways-scrolling heatmap included), and a
+screenshot is left for a person to look at (REPORTING_SCREENSHOTS=dir to keep them); a
+period that cannot be shown puts the reader on its error summary."""
 
 import datetime as dt
 import os
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
+PHONE = {"width": 390, "height": 844}
 NOW = dt.datetime(2024, 9, 23, 9, 30, tzinfo=ZoneInfo("Europe/London"))
 
 
@@ -30,7 +32,7 @@ def login_cookie(live_server, user):
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
 
 
-def test_the_reporting_pages_read_well_at_desktop_and_tablet_width(live_server, tablet):
+def test_the_reporting_pages_read_well_at_desktop_tablet_and_phone_width(live_server, tablet):
     with time_machine.travel(NOW, tick=True):
         small = small_school(SchoolFactory(name="Oak Lane Primary School"))
         school = small.school
@@ -45,7 +47,7 @@ def test_the_reporting_pages_read_well_at_desktop_and_tablet_width(live_server, 
             "groups": reverse("reporting:groups", kwargs=slug),
         }
         keep = os.environ.get("REPORTING_SCREENSHOTS")
-        for size_name, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        for size_name, size in (("desktop", DESKTOP), ("tablet", TABLET), ("phone", PHONE)):
             tablet.set_viewport_size(size)
             for name, address in pages.items():
                 tablet.goto(live_server.url + address)
@@ -57,3 +59,14 @@ def test_the_reporting_pages_read_well_at_desktop_and_tablet_width(live_server, 
                 if keep:
                     path = Path(keep) / f"{name}-{size_name}.png"
                     tablet.screenshot(path=str(path), full_page=True)
+
+
+def test_a_date_range_without_dates_puts_focus_on_the_error_summary(live_server, tablet):
+    with time_machine.travel(NOW, tick=True):
+        small = small_school(SchoolFactory(name="Oak Lane Primary School"))
+        lead = staff(small.school, Role.HEADTEACHER)
+        tablet.context.add_cookies([login_cookie(live_server, lead)])
+        address = reverse("reporting:dashboard", kwargs={"school_slug": small.school.slug})
+        tablet.goto(live_server.url + address + "?period=range&from=&to=")
+        tablet.wait_for_function("document.activeElement.id === 'error-summary'")
+        assert tablet.locator("#period").input_value() == "range"
