@@ -149,7 +149,11 @@ class TestForm(forms.Form):
         choices=[("all", "Must hold"), ("any", "One of these")],
         initial="all",
     )
-    metric = forms.ChoiceField(label="Figure", choices=_choices(ladder.METRIC_KINDS, _METRIC_WORDS))
+    # Each select of a test or an action starts with an empty choice: a browser posts a
+    # select's first option, and a real one would make the blank extra form "changed".
+    metric = forms.ChoiceField(
+        label="Figure", choices=_choices(ladder.METRIC_KINDS, _METRIC_WORDS, "—")
+    )
     window = forms.ChoiceField(
         label="Over", required=False, choices=_choices(ladder.WINDOW_KINDS, _WINDOW_WORDS, "—")
     )
@@ -166,10 +170,11 @@ class TestForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    type = forms.ChoiceField(label="Action", choices=_choices(ladder.ACTION_TYPES))
+    type = forms.ChoiceField(label="Action", choices=_choices(ladder.ACTION_TYPES, blank="—"))
     kind = forms.ChoiceField(
         label="Kind",
-        choices=[(g, [(k, k.replace("_", " ")) for k in kinds]) for g, kinds in _KIND_GROUPS],
+        choices=[("", "—")]
+        + [(g, [(k, k.replace("_", " ")) for k in kinds]) for g, kinds in _KIND_GROUPS],
     )
     role = forms.ChoiceField(
         label="Task for", required=False, choices=_choices(ladder.ROLES, _ROLE_WORDS, "—")

@@ -3,6 +3,7 @@ browser with the ladder's validation (one transaction, one event, the version ra
 switched on and off, and another preset chosen only after confirming."""
 
 import pytest
+from django import forms
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -29,7 +30,11 @@ def _policy(school) -> EscalationPolicy:
         return EscalationPolicy.objects.get(school=school)
 
 
-def _put(data, name, value):
+def _put(data, name, value, field=None):
+    if value is None and field is not None and type(field) is forms.ChoiceField:
+        # A browser posts a select's first option when nothing is chosen.
+        first = field.choices[0][0]
+        value = first if not isinstance(field.choices[0][1], (list, tuple)) else None
     if value is None or value is False:
         return
     if value is True:
@@ -54,7 +59,7 @@ def posted(rule: dict, version: int, **changes) -> dict:
         data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
         for i, form in enumerate(formset.forms):
             for name, field in form.fields.items():
-                _put(data, f"{prefix}-{i}-{name}", form.initial.get(name, field.initial))
+                _put(data, f"{prefix}-{i}-{name}", form.initial.get(name, field.initial), field)
     for name, value in changes.items():
         data.pop(name, None)
         _put(data, name, value)
@@ -210,3 +215,50 @@ def test_a_rule_goes_back_to_its_presets_wording(client, db, settings, tmp_path)
     client.post(_url(school, "rule_reset", rule_id="BS-25"), {"version": str(policy.version + 1)})
 
     assert next(r for r in _policy(school).rules if r["id"] == "BS-25") == original
+
+
+def _blue_sky(client):
+    school, _alex, _sam = night_school()
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+    client.post(
+        _url(school, "preset_switch"), {"preset": "blue-sky", "version": "1", "confirm": "on"}
+    )
+    return school
+
+
+def test_a_rule_saved_unchanged_is_saved_with_its_blank_extra_test_and_action_ignored(
+    client, db, settings, tmp_path
+):
+    school = _blue_sky(client)
+    policy = _policy(school)
+    rule = next(r for r in policy.rules if r["id"] == "BS-25")
+
+    response = client.post(
+        _url(school, "rule_edit", rule_id="BS-25"), posted(rule, policy.version), follow=True
+    )
+
+    assert "Nothing was saved" not in response.content.decode()
+    saved = next(r for r in _policy(school).rules if r["id"] == "BS-25")
+    assert saved["tests"] == rule["tests"] and saved["actions"] == rule["actions"]
+
+
+def test_one_change_to_a_rule_is_saved_and_nothing_else_changes(client, db, settings, tmp_path):
+    school = _blue_sky(client)
+    policy = _policy(school)
+    rule = next(r for r in policy.rules if r["id"] == "BS-25")
+
+    response = client.post(
+        _url(school, "rule_edit", rule_id="BS-25"),
+        posted(rule, policy.version, **{"test-0-value": "6"}),
+    )
+
+    assert response.status_code == 302
+    saved = _policy(school)
+    assert saved.version == policy.version + 1
+    after = next(r for r in saved.rules if r["id"] == "BS-25")
+    assert after["tests"][0]["value"] == "6"
+    assert {**after, "tests": None} == {**rule, "tests": None}
+    assert after["tests"][1:] == rule["tests"][1:]
+    assert [r for r in saved.rules if r["id"] != "BS-25"] == [
+        r for r in policy.rules if r["id"] != "BS-25"
+    ]
