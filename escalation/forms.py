@@ -21,7 +21,8 @@ def _date(label: str, required: bool = True, help_text: str = "") -> forms.DateF
         label=label,
         required=required,
         help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # <input type="date"> only takes ISO dates: a dd/mm/yyyy value leaves it empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_plausible_date],
     )
 

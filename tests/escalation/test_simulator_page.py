@@ -151,3 +151,17 @@ def test_a_range_longer_than_a_year_or_backwards_is_refused(client, night, start
     assert message in response.content.decode()
     with scopes_disabled():
         assert not SimulationRun.objects.exists()
+
+
+def test_the_simulator_starts_with_last_years_dates_filled_in(client, night):
+    school, _alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+    from escalation.views.simulator import _last_year
+    from registers.selectors import local_today
+
+    start, end = _last_year(local_today(school))
+    html = client.get(reverse("escalation:simulator", args=[school.slug])).content.decode()
+
+    # <input type="date"> shows nothing unless its value is YYYY-MM-DD.
+    assert f'value="{start.isoformat()}"' in html
+    assert f'value="{end.isoformat()}"' in html
