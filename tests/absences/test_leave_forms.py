@@ -42,6 +42,7 @@ class _Page(HTMLParser):
     def __init__(self, html: str):
         super().__init__()
         self.by_name, self.text, self.open, self.summary_links = {}, {}, [], []
+        self.by_id = {}
         self._in_summary = 0
         self.feed(html)
 
@@ -51,6 +52,7 @@ class _Page(HTMLParser):
             self.by_name.setdefault(attrs["name"], attrs)
         if attrs.get("id"):
             self.text.setdefault(attrs["id"], "")
+            self.by_id.setdefault(attrs["id"], attrs)
         if tag not in ("input", "br", "link", "meta", "img"):
             self.open.append((tag, attrs.get("id")))
             if attrs.get("id") == "error-summary":
@@ -137,6 +139,19 @@ def test_a_refusal_without_a_reason_names_the_error_on_the_message_box(
     page = _Page(response.content.decode())
     assert "#id_decision" in page.summary_links
     assert "Give the reason" in described_errors(page, "decision")
+
+
+def test_a_partial_grant_without_sessions_links_to_the_first_session_box(
+    client, school, pupil, parent, head
+):
+    request = ask(school, pupil, parent)
+    client.force_login(head)
+    response = client.post(
+        detail_url(request), {"action": "partly_grant", "version": 1, "decision": "Part."}
+    )
+    page = _Page(response.content.decode())
+    links = [link for link in page.summary_links if link != "#id_decision"]
+    assert links and all(link[1:] in page.text or link[1:] in page.by_id for link in links)
 
 
 # ---- The paper form ------------------------------------------------------------------------
