@@ -11,10 +11,11 @@ stores a night, the simulator (`escalation.services.simulate`) applies it in mem
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date
+from datetime import date, timedelta
 
 from registers import metrics
 from registers.metrics import Bounds, SchoolCalendar
+from registers.services.rules import compulsory_school_age_starts
 
 from ..ladder import Rule
 from .evaluate import Evaluation, Night, Outcome, Reset, Settings, due_rules  # noqa: F401
@@ -24,9 +25,19 @@ from .state import STAGED_TRACKS, PupilFacts, State, facts  # noqa: F401
 __all__ = ["Night", "Outcome", "Reset", "Settings", "State", "decide"]
 
 
-def _dates(state: State, pupil_ids) -> PupilDates:
+def _dates(state: State, pupil_ids, pupil_facts: dict[int, PupilFacts]) -> PupilDates:
+    """The pupils' own dates. A re-armed count (the penalty threshold) starts after the
+    last warning or notice, and never before the day the pupil reached compulsory
+    school age: sessions from before it are no ground for a legal step (RULES.md §0.5,
+    DESIGN §7)."""
     dates = PupilDates()
     for pid in pupil_ids:
+        pf = pupil_facts.get(pid)
+        if pf is not None and pf.date_of_birth:
+            # Counted from the day it begins: re-armed "after" the day before.
+            dates.rearm_after[pid] = compulsory_school_age_starts(pf.date_of_birth) - timedelta(
+                days=1
+            )
         pupil = state.pupils.get(pid)
         if pupil is None:
             continue
@@ -36,7 +47,9 @@ def _dates(state: State, pupil_ids) -> PupilDates:
         if pupil.last_notice:
             dates.last_notice[pid] = pupil.last_notice
         if pupil.rearm_after:
-            dates.rearm_after[pid] = pupil.rearm_after
+            dates.rearm_after[pid] = max(
+                filter(None, (dates.rearm_after.get(pid), pupil.rearm_after))
+            )
     return dates
 
 
@@ -119,7 +132,7 @@ def decide(
         as_of=as_of,
         rules=due,
         pupils=roll,
-        dates=_dates(state, ids),
+        dates=_dates(state, ids, here),
         calendar=calendar,
     )
     evaluation = Evaluation(

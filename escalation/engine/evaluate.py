@@ -295,7 +295,10 @@ class Evaluation:
                 track == "legal"
                 and ts.stage == "penalty_notice"
                 and not state.notice_pending
-                and ts.since + timedelta(days=self.settings.payment_period_days) <= self.as_of
+                # 28 days after issue (RULES.md §0.4), not after the proposal moved it.
+                and max(ts.since, state.last_notice or ts.since)
+                + timedelta(days=self.settings.payment_period_days)
+                <= self.as_of
             ):
                 reason = "The penalty notice's payment period has ended."
             if reason:

@@ -159,7 +159,10 @@ def facts(*, school, pupil_ids: list[int]) -> dict[int, PupilFacts]:
 def load(*, school, as_of: date, preset: str, year_start: date) -> State:
     """The state before as-of's run, from the database. A constant number of queries:
     open cases, legal history, earlier decisions (latest per rule), open tasks,
-    meetings. Decisions of as-of itself are left out (the run skips what they decided)."""
+    meetings. Decisions of as-of itself are left out (the run skips what they decided);
+    notices, warnings and notices to improve dated on as-of itself count: a notice
+    issued in the morning re-arms that night's count and numbers the next one (RULES.md
+    §0.4-§0.5)."""
     from ..models import (
         ISSUED_STATUSES,
         Case,
@@ -186,7 +189,7 @@ def load(*, school, as_of: date, preset: str, year_start: date) -> State:
     for pupil_id, priority, status, issued_on, proposed_on in notices:
         pupil = state.of(pupil_id)
         day = issued_on or proposed_on
-        if day >= as_of:
+        if day > as_of:  # a later notice: a run for an earlier day does not see it
             continue
         pupil.last_notice = max(filter(None, (pupil.last_notice, day)))
         pupil.rearm_after = max(filter(None, (pupil.rearm_after, day)))
@@ -199,7 +202,7 @@ def load(*, school, as_of: date, preset: str, year_start: date) -> State:
             school=school,
             case__track="legal",
             to_stage__in=["warning", "notice_to_improve"],
-            on__lt=as_of,
+            on__lte=as_of,
         )
         .values_list("case__pupil_id")
         .annotate(last=Max("on"))
@@ -207,7 +210,7 @@ def load(*, school, as_of: date, preset: str, year_start: date) -> State:
     for pupil_id, last in warnings:
         pupil = state.of(pupil_id)
         pupil.rearm_after = max(filter(None, (pupil.rearm_after, last)))
-    ntis = NoticeToImprove.objects.filter(school=school, issued_on__lt=as_of).values_list(
+    ntis = NoticeToImprove.objects.filter(school=school, issued_on__lte=as_of).values_list(
         "pupil_id", "issued_on"
     )
     for pupil_id, issued_on in ntis:
