@@ -297,14 +297,17 @@ def _recent(*, school, pupil, bounds, meanings) -> list[DayRow]:
 @dataclass
 class InviteRow:
     contact: Contact
-    status: str  # "account", "invited", "expired", "revoked", "not_invited", "cannot"
+    # "account", "invited", "expired", "revoked", "not_invited", "cannot", or "sibling":
+    # no account for this child yet, but the address is that of a parent who has one for
+    # a brother or sister here (an invitation adds this child to that account).
+    status: str
     why: str = ""
     invitation: PortalInvitation | None = None
 
 
 def invitation_rows(*, school: School, group_id: int | None = None, now) -> list[InviteRow]:
     """Every contact of the school's pupils on roll (of one group if given) with their
-    portal state, by group and pupil. Three queries."""
+    portal state, by group and pupil. Four queries."""
     contacts = (
         Contact.objects.filter(school=school, pupil__on_roll_to__isnull=True)
         .select_related("pupil", "pupil__registration_group")
@@ -326,6 +329,15 @@ def invitation_rows(*, school: School, group_id: int | None = None, now) -> list
     )
     for row in invited:
         latest[row.contact_id] = row.invitation  # the newest wins
+    # Addresses of this school's parents who already have an account (for any child).
+    with_account = {
+        email.strip().lower()
+        for email in Contact.objects.filter(
+            school=school, parental_responsibility=True, user__isnull=False
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    }
     rows = []
     for contact in contacts:
         invitation = latest.get(contact.pk)
@@ -335,6 +347,13 @@ def invitation_rows(*, school: School, group_id: int | None = None, now) -> list
             rows.append(InviteRow(contact, "cannot", "no parental responsibility"))
         elif not contact.email:
             rows.append(InviteRow(contact, "cannot", "no email address on file"))
+        elif contact.email.strip().lower() in with_account and not (
+            invitation
+            and not invitation.accepted_at
+            and not invitation.revoked_at
+            and invitation.expires_at > now
+        ):
+            rows.append(InviteRow(contact, "sibling", invitation=invitation))
         elif invitation is None:
             rows.append(InviteRow(contact, "not_invited"))
         elif invitation.revoked_at:

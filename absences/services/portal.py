@@ -6,11 +6,11 @@ no account yet. A contact without parental responsibility is never invited and n
 linked, whatever the staff or the link say.
 
 Who gets linked at acceptance, and how the wrong person is kept out:
-- The school vouches for the address: an invitation covers only contacts of the inviting
-  school that the school put on it, and at acceptance each is linked only if it STILL has
-  parental responsibility, the invitation's address and no other account. A contact whose
-  email the school corrected after inviting is left out (the old address no longer speaks
-  for it).
+- The school vouches for the address: an invitation covers the family at the inviting
+  school: at acceptance every contact of that school with parental responsibility, the
+  invitation's address and no other account is linked (brothers and sisters, including
+  one added after the email went out). A contact whose email the school corrected after
+  inviting is left out (the old address no longer speaks for it).
 - The account is matched by email, never created twice: when an account already holds
   the invited address (the same parent invited by a second school of the trust, or for a
   child joining later) the invitation adds the children to THAT account, and only after
@@ -252,14 +252,16 @@ def invitation_by_token(token: str, *, now: datetime | None = None) -> PortalInv
 
 
 def linkable_contacts(invitation: PortalInvitation, *, user=None) -> list[Contact]:
-    """The invitation's contacts that may be linked now: still with parental
-    responsibility, still at the invited address, and with no account or this one."""
+    """The contacts linked when the invitation is accepted: every contact of the
+    invitation's school with parental responsibility, the invited address (any case) and
+    no account or this one. The invitation covers the family: a brother or sister whose
+    contact was added, or given this address, after the email went out is linked too (the
+    school's own records vouch for it; a contact whose address changed is left out)."""
     with school_scope(invitation.school):
         contacts = Contact.objects.filter(
             school=invitation.school,
-            pk__in=InvitedContact.objects.filter(invitation=invitation).values("contact"),
             parental_responsibility=True,
-            email__iexact=invitation.email,
+            email__iexact=invitation.email.strip(),
         ).select_related("pupil")
         if user is not None and user.pk:
             contacts = contacts.filter(Q(user__isnull=True) | Q(user=user))

@@ -91,7 +91,9 @@ def invitations(request, school_slug):
             "groups": groups,
             "group": group,
             "rows": rows,
-            "waiting": sum(1 for r in rows if r.status in ("not_invited", "expired", "revoked")),
+            "waiting": sum(
+                1 for r in rows if r.status in ("not_invited", "expired", "revoked", "sibling")
+            ),
         },
     )
 
@@ -131,7 +133,7 @@ def _invitations_post(request, group):
         contacts = [
             r.contact
             for r in selectors.invitation_rows(school=school, group_id=group.pk, now=timezone.now())
-            if r.status in ("not_invited", "expired", "revoked")
+            if r.status in ("not_invited", "expired", "revoked", "sibling")
         ]
     elif action == "invite":
         contacts = list(Contact.objects.filter(school=school, pk__in=ids).select_related("pupil"))

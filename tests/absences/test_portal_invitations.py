@@ -369,3 +369,46 @@ def test_an_invitation_covers_contacts_of_its_own_school_only(school, other_scho
     user = services.invitation_accept(token=made.token, password=PASSWORD)
     with scopes_disabled():
         assert list(Contact.objects.filter(user=user).values_list("pk", flat=True)) == [mine.pk]
+
+
+def test_accepting_links_every_child_at_the_school_with_the_parents_address(
+    client, school, office, group, mother
+):
+    client.force_login(office)
+    invite(client, school, [mother])
+    # A brother joins after the email went out, his contact has the same address.
+    teddy = PupilFactory(school=school, legal_forename="Teddy")
+    brother = ContactFactory(pupil=teddy, name="Rosa Parks", email="rosa@EXAMPLE.org")
+    no_pr = ContactFactory(
+        pupil=PupilFactory(school=school), email="rosa@example.org", parental_responsibility=False
+    )
+
+    parent_client, _ = accept(emailed_link())
+
+    home = parent_client.get(reverse("portal:home")).content.decode()
+    assert "Amara" in home and "Teddy" in home
+    with scopes_disabled():
+        brother.refresh_from_db()
+        no_pr.refresh_from_db()
+        mother.refresh_from_db()
+    assert brother.user_id == mother.user_id is not None
+    assert no_pr.user_id is None  # never without parental responsibility
+
+
+def test_the_invitations_page_shows_a_child_whose_parent_has_an_account_for_a_sibling(
+    client, school, office, group
+):
+    parent = UserFactory(email="chloe@example.org")
+    ash = PupilFactory(school=school, registration_group=group, legal_forename="Ash")
+    ContactFactory(pupil=ash, name="Chloe Kowalski", email="chloe@example.org", user=parent)
+    teddy = PupilFactory(school=school, registration_group=group, legal_forename="Teddy")
+    unlinked = ContactFactory(pupil=teddy, name="Chloe Kowalski", email="Chloe@Example.org")
+    client.force_login(office)
+    url = reverse("absences:portal_invitations", args=[school.slug])
+
+    page = client.get(url, {"group": group.pk}).content.decode()
+
+    assert "Has an account for a brother or sister" in page
+    assert f'value="{unlinked.pk}"' in page  # may be invited to add Teddy
+    client.post(url, {"action": "invite_group", "group": group.pk})
+    assert [m.to for m in mail.outbox] == [["chloe@example.org"]]
