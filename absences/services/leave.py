@@ -126,6 +126,21 @@ def _acting(*, school, pupil, user, role: str) -> Contact | None:
 # ---- Submit ----------------------------------------------------------------------------
 
 
+def _span_words(request: LeaveRequest) -> str:
+    """ "from 5 February 2025 to the morning of 6 February 2025": halves named, one day
+    said once ("for the afternoon of 5 February 2025")."""
+    first, last = f"{request.first_day:%-d %B %Y}", f"{request.last_day:%-d %B %Y}"
+    starts_pm = request.first_period == Period.PM
+    ends_am = request.last_period == Period.AM
+    if request.first_day == request.last_day:
+        half = "the afternoon of " if starts_pm else "the morning of " if ends_am else ""
+        return f"for {half}{first}"
+    return (
+        f"from {'the afternoon of ' if starts_pm else ''}{first} "
+        f"to {'the morning of ' if ends_am else ''}{last}"
+    )
+
+
 def _overlap_errors(*, school, pupil, first, last, exclude_pk=None) -> dict[str, str]:
     """A clear message when the sessions are already asked for (never double-booked:
     issue 9, "Faults other systems shipped")."""
@@ -137,8 +152,7 @@ def _overlap_errors(*, school, pupil, first, last, exclude_pk=None) -> dict[str,
     if other is not None:
         return {
             "first_day": (
-                f"Leave from {other.first_day:%-d %B %Y} {other.first_period} to "
-                f"{other.last_day:%-d %B %Y} {other.last_period} is already "
+                f"Leave {_span_words(other)} is already "
                 f"{other.get_status_display().lower()} for {pupil.forename}: these dates "
                 "overlap it. Withdraw that request first, or choose other dates."
             )

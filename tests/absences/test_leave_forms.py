@@ -255,7 +255,18 @@ def test_an_overlap_is_told_with_the_day_without_a_leading_zero(school, pupil, p
     ask(school, pupil, parent, first=day(23), last=day(24))  # Wednesday 5 February 2025
     with pytest.raises(ValidationError) as refused:
         ask(school, pupil, parent, first=day(24), last=day(25))
-    assert "Leave from 5 February 2025" in refused.value.message_dict["first_day"][0]
+    said = refused.value.message_dict["first_day"][0]
+    assert "Leave from 5 February 2025 to 6 February 2025 is already submitted" in said
+
+
+def test_an_overlap_with_one_half_day_says_which_half(school, pupil, parent):
+    ask(school, pupil, parent, first=day(23), last=day(23), first_period="PM")
+    with pytest.raises(ValidationError) as refused:
+        ask(school, pupil, parent, first=day(23), last=day(24))
+    assert (
+        "Leave for the afternoon of 5 February 2025 is"
+        in (refused.value.message_dict["first_day"][0])
+    )
 
 
 def test_a_refused_holiday_still_warns_of_a_penalty_notice(school, pupil, parent, head):
