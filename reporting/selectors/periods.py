@@ -98,6 +98,12 @@ def period_from_query(
     period = _period_from_query(query, calendar=calendar, today=today)
     if not before_today or period.bounds is None or period.bounds.end < today:
         return period
+    if period.kind == "weeks" and not period.problem:
+        # "The last 4 school weeks" on a Monday are the 4 weeks before it, not 3 and today
+        earlier = calendar.school_days(metrics.Bounds(date.min, today - timedelta(days=1)))
+        if earlier:
+            period = _period_from_query(query, calendar=calendar, today=earlier[-1])
+            return replace(period, cut_before_today=True)
     b = period.bounds
     days = calendar.school_days(metrics.Bounds(b.start, today - timedelta(days=1)))
     bounds = metrics.Bounds(b.start, days[-1]) if days else None

@@ -149,3 +149,11 @@ def test_another_trust_school_counts_to_its_own_yesterday(client, small):
     response = opened(client, staff(small.school, Role.TRUST_LEAD), url(small.school, "trust"))
     ends = {f.school.name: f.period.bounds.end for f in response.context["figures"]}
     assert ends == {small.school.name: D(2024, 9, 20), "Sister School": D(2024, 9, 20)}
+
+
+def test_on_a_monday_the_last_school_weeks_are_the_weeks_before_it(client, small):
+    """Monday 23 Sep: "last 2 school weeks" are 9-20 Sep, not last week and today."""
+    school = small.school
+    address = url(school, "dashboard") + "?period=weeks&weeks=2"
+    period = opened(client, staff(school, Role.ATTENDANCE_LEAD), address).context["period"]
+    assert (period.bounds.start, period.bounds.end) == (D(2024, 9, 9), D(2024, 9, 20))
