@@ -40,6 +40,11 @@ from ..models import (
     Case,
     EscalationTask,
     Meeting,
+    NoticeStatus,
+    NoticeToImprove,
+    PenaltyNotice,
+    Proposal,
+    ProposalStatus,
     Stage,
     StageEntry,
     TaskKind,
@@ -106,6 +111,8 @@ def case_move(*, school: School, case: Case, to_stage: str, reason: str, user, r
             role=role,
             reason=reason,
         )
+        if closing:
+            _case_close_work(school=school, case=case, reason=reason, user=user)
         casework(
             school_id=school.pk,
             kind=CaseworkEvent.CASE_CLOSED if closing else CaseworkEvent.CASE_MOVED,
@@ -119,6 +126,33 @@ def case_move(*, school: School, case: Case, to_stage: str, reason: str, user, r
             reason=reason,
         )
     return True
+
+
+def _case_close_work(*, school: School, case: Case, reason: str, user) -> None:
+    """A case closed by hand takes its open work with it, in the same transaction:
+    open tasks are skipped and waiting proposals skipped (their penalty notices and
+    notices to improve not yet issued withdrawn), each with the closing reason."""
+    now = timezone.now()
+    note = f"Case closed: {reason}"[:REASON_MAX]
+    EscalationTask.objects.filter(school=school, case=case, status=TaskStatus.OPEN).update(
+        status=TaskStatus.SKIPPED, done_by=user, done_at=now, note=note
+    )
+    waiting = list(
+        Proposal.objects.filter(
+            school=school, case=case, status=ProposalStatus.PROPOSED
+        ).values_list("pk", flat=True)
+    )
+    Proposal.objects.filter(school=school, pk__in=waiting, status=ProposalStatus.PROPOSED).update(
+        status=ProposalStatus.SKIPPED, decided_by=user, decided_at=now, reason=note
+    )
+    PenaltyNotice.objects.filter(
+        school=school,
+        case=case,
+        status__in=[NoticeStatus.PROPOSED, NoticeStatus.APPROVED],
+    ).update(status=NoticeStatus.WITHDRAWN, reason=note, changed_by=user, changed_at=now)
+    NoticeToImprove.objects.filter(
+        school=school, case=case, status=NoticeToImprove.Status.PROPOSED
+    ).update(status=NoticeToImprove.Status.WITHDRAWN, changed_by=user, changed_at=now)
 
 
 def case_open(

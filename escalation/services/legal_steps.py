@@ -56,6 +56,8 @@ PN_LEGAL_MOVES = (
     NoticeStatus.PROSECUTION_REFERRAL,
 )
 NTI_WEEKS = (3, 4, 5, 6)  # BS-41: "between 3 and 6 weeks"
+# The payment period of a penalty notice, days from issue (national framework 2024).
+PAYMENT_DAYS = 28
 
 
 # ---- The queue: proposals -------------------------------------------------------------------
@@ -84,10 +86,20 @@ def proposals_approve(
         approved = Proposal.objects.filter(
             school=school, pk__in=[p.pk for p in waiting], status=ProposalStatus.PROPOSED
         ).update(status=ProposalStatus.APPROVED, decided_by=user, decided_at=now)
-        notices = PenaltyNotice.objects.filter(
-            school=school, proposal__in=waiting, status=NoticeStatus.PROPOSED
-        )
-        notices.update(status=NoticeStatus.APPROVED, changed_by=user, changed_at=now)
+        # Each penalty-notice proposal approves its notice by a conditional UPDATE from
+        # proposed: a notice withdrawn (or moved on) meanwhile refuses the approval.
+        pn_ids = [p.pk for p in waiting if p.kind == ProposalKind.PENALTY_NOTICE]
+        moved = PenaltyNotice.objects.filter(
+            school=school, proposal_id__in=pn_ids, status=NoticeStatus.PROPOSED
+        ).update(status=NoticeStatus.APPROVED, changed_by=user, changed_at=now)
+        with_notice = PenaltyNotice.objects.filter(school=school, proposal_id__in=pn_ids).count()
+        if moved != with_notice:
+            raise ValidationError(
+                {
+                    "proposal": "This penalty notice has been withdrawn or settled already: "
+                    "there is nothing to approve. Skip the proposal instead."
+                }
+            )
         for proposal in waiting:
             if proposal.kind == ProposalKind.NOTICE_TO_IMPROVE:
                 _nti_for_proposal_issue(
@@ -217,6 +229,13 @@ def penalty_notice_move(
             message = f"A notice that is {label} is settled: it does not change again."
         raise ValidationError({"to_status": message})
     today = _today(school)
+    if to_status == NoticeStatus.UNPAID and (begins := unpaid_from(notice)) and today < begins:
+        raise ValidationError(
+            {
+                "to_status": f"The parent has 28 days from issue ({notice.issued_on:%d/%m/%Y}) "
+                f"to pay: the notice can be recorded as not paid from {begins:%d/%m/%Y}."
+            }
+        )
     changes: dict = {"status": to_status, "changed_by": user, "changed_at": timezone.now()}
     if to_status in (NoticeStatus.WITHDRAWN, NoticeStatus.PROSECUTION_REFERRAL) or reason:
         changes["reason"] = _reason(reason)
@@ -244,6 +263,11 @@ def penalty_notice_move(
             Proposal.objects.filter(
                 school=school, pk=notice.proposal_id, status=ProposalStatus.PROPOSED
             ).update(status=ProposalStatus.APPROVED, decided_by=user, decided_at=timezone.now())
+        if to_status == NoticeStatus.WITHDRAWN and notice.proposal_id:
+            # Settled with the notice: it leaves the morning queue (not approvable).
+            _proposal_settle(
+                school=school, proposal_id=notice.proposal_id, reason=changes["reason"], user=user
+            )
         casework(
             school_id=school.pk,
             kind=CaseworkEvent.PENALTY_NOTICE_STATUS,
@@ -257,6 +281,26 @@ def penalty_notice_move(
             issued_on=changes["issued_on"].isoformat() if "issued_on" in changes else None,
         )
     return True
+
+
+def _proposal_settle(*, school, proposal_id: int, reason: str, user) -> None:
+    """A proposal whose step was withdrawn is skipped with the withdrawal's reason (in
+    the withdrawal's transaction)."""
+    Proposal.objects.filter(school=school, pk=proposal_id, status=ProposalStatus.PROPOSED).update(
+        status=ProposalStatus.SKIPPED,
+        decided_by=user,
+        decided_at=timezone.now(),
+        reason=f"Withdrawn: {reason}"[:500],
+    )
+
+
+def unpaid_from(notice: PenaltyNotice) -> dt.date | None:
+    """The first day a notice may be recorded as not paid: 28 days after issue, the end
+    of its payment period (national framework 2024: £80 within 21 days, £160 within
+    28). None before it is issued."""
+    if notice.issued_on is None:
+        return None
+    return notice.issued_on + dt.timedelta(days=PAYMENT_DAYS)
 
 
 # ---- Notices to improve ----------------------------------------------------------------------
@@ -430,6 +474,8 @@ def notice_to_improve_withdraw(
         )
         if not changed:
             return False
+        if nti.proposal_id:
+            _proposal_settle(school=school, proposal_id=nti.proposal_id, reason=reason, user=user)
         casework(
             school_id=school.pk,
             kind=CaseworkEvent.NOTICE_TO_IMPROVE_STATUS,

@@ -45,9 +45,20 @@ def _back(request, fallback: str = ""):
     return redirect(fallback or prefix + "legal/")
 
 
+def _notice_row(notice: PenaltyNotice, today):
+    """(notice, the moves offered, the day "not paid" may be recorded): "not paid" is
+    offered only once the 28-day payment period has ended."""
+    nexts = legal_steps.PN_NEXT.get(notice.status, ())
+    unpaid_from = legal_steps.unpaid_from(notice)
+    if unpaid_from and today < unpaid_from:
+        nexts = tuple(s for s in nexts if s != "unpaid")
+    return notice, nexts, unpaid_from
+
+
 @roles_required(ROLES_CASEWORK)
 def legal(request, school_slug):
     school = request.school
+    today = local_today(school)
     notices = (
         PenaltyNotice.objects.filter(school=school)
         .select_related("pupil", "pupil__registration_group", "contact", "case")
@@ -62,7 +73,7 @@ def legal(request, school_slug):
         request,
         "escalation/legal.html",
         {
-            "notices": [(n, legal_steps.PN_NEXT.get(n.status, ())) for n in notices[:300]],
+            "notices": [_notice_row(n, today) for n in notices[:300]],
             "ntis": list(ntis[:300]),
             "legal_moves": legal_steps.PN_LEGAL_MOVES,
             "issue_form": NoticeIssueForm(initial={"weeks": 4}),
