@@ -176,9 +176,34 @@ def _details(params: dict) -> list[tuple[str, str]]:
     return out
 
 
+# Events that name a row whose date is the day they are about, not the time they were
+# written: an escalation decision is for a night ("as_of"), stored after it.
+# {param: (app label, model, date field)}
+DATED_BY = {"decision_id": ("escalation", "Decision", "on")}
+
+
+def _dated(school, events) -> None:
+    """Add the night (as_of) to each event naming a dated row, one query per kind of row
+    named (none when no event names one)."""
+    for param, (app, model_name, field_name) in DATED_BY.items():
+        named = [e for e in events if param in e.params and "as_of" not in e.params]
+        if not named:
+            continue
+        model = apps.get_model(app, model_name)
+        ids = {e.params[param] for e in named}
+        days = dict(model.objects.filter(school=school, pk__in=ids).values_list("pk", field_name))
+        for e in named:
+            if e.params[param] in days:
+                e.params = {**e.params, "as_of": days[e.params[param]].isoformat()}
+
+
 def timeline(*, school: School, pupil: Pupil, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
-    """The pupil's events, newest first, from every app. One query."""
-    events = Event.objects.filter(school=school, pupil=pupil).order_by("-occurred_at", "-id")
+    """The pupil's events, newest first, from every app. One query (and one for the
+    nights of escalation decisions, when there are any)."""
+    events = list(
+        Event.objects.filter(school=school, pupil=pupil).order_by("-occurred_at", "-id")[:limit]
+    )
+    _dated(school, events)
     return [
         TimelineEntry(
             when=e.occurred_at,
@@ -188,7 +213,7 @@ def timeline(*, school: School, pupil: Pupil, limit: int = TIMELINE_LIMIT) -> li
             role=e.actor_role,
             details=_details(e.params),
         )
-        for e in events[:limit]
+        for e in events
     ]
 
 

@@ -59,3 +59,27 @@ def test_each_timeline_entry_reads_as_plain_english(client, school):
     assert "amber letter" in timeline and "88.50%" in timeline
     assert "Text or message sent" in timeline
     assert "Needs approval</dt><dd>Yes" in timeline
+
+
+def test_an_escalation_decision_says_the_night_it_was_for(client, school):
+    """The engine writes its decisions' events after the night they are for (and
+    without its date): the entry reads the decision's own date."""
+    from escalation.models import Decision
+
+    small = small_school(school)
+    with scopes_disabled():
+        decision = Decision.objects.create(
+            school=school, pupil=small.ava, on=dt.date(2024, 9, 20), track="attendance",
+            rule="blue-sky/BS-34", from_stage="none", to_stage="stage_1",
+        )  # fmt: skip
+        events.record(
+            school_id=school.pk, kind="escalation_decided", pupil_id=small.ava.pk,
+            params={"decision_id": decision.pk, "rule": "blue-sky/BS-34", "track": "attendance",
+                    "from_stage": "none", "to_stage": "stage_1"},
+        )  # fmt: skip
+    client.force_login(staff(school, Role.ATTENDANCE_LEAD))
+    address = reverse(
+        "reporting:pupil", kwargs={"school_slug": school.slug, "pupil_id": small.ava.pk}
+    )
+    body = client.get(address).content.decode()
+    assert "For the night of</dt><dd>20 Sep 2024" in body[body.index('id="timeline"') :]
