@@ -124,7 +124,7 @@ class TaskFinishForm(forms.Form):
         label="Outcome",
         choices=[("done", "Done"), ("skipped", "Not done")],
         widget=forms.RadioSelect,
-        initial="done",
+        error_messages={"required": "Choose done or not done."},
     )
     note = forms.CharField(
         label="Note",
@@ -133,6 +133,12 @@ class TaskFinishForm(forms.Form):
         help_text="Needed when it is not done: say why.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "skipped" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why it is not done.")
+        return data
 
 
 class BookMeetingForm(forms.Form):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from letters.models import ROLES_APPROVE as ROLES_APPROVE_LETTERS
@@ -26,6 +28,12 @@ from ..selectors.queue import queue as queue_of
 from ..services import cases as services
 from ..services import legal_steps
 from ._common import errors_to_form, messages_of, page, role_for
+
+
+def may_finish(roles, task) -> bool:
+    """A task marked for a role (the ladder's `role`) is that role's to finish, or the
+    headteacher's; an unmarked task is any caseworker's."""
+    return not task.role or task.role in roles or "headteacher" in roles
 
 
 def _back(request):
@@ -47,6 +55,11 @@ def queue(request, school_slug):
                 p.proposal.pk for p in q.proposals if may_decide(request.roles, p.proposal)
             },
             "issue_form": NoticeIssueForm(initial={"weeks": 4}),
+            "finishable": {
+                row.task.pk
+                for row in [*q.meetings, *q.tasks]
+                if may_finish(request.roles, row.task)
+            },
         },
     )
 
@@ -112,6 +125,8 @@ def proposal_skip(request, school_slug, proposal_id):
 @roles_required(ROLES_CASEWORK)
 def task_finish(request, school_slug, task_id):
     task = get_object_or_404(EscalationTask, school=request.school, pk=task_id)
+    if not may_finish(request.roles, task):
+        raise PermissionDenied(f"This task is for the {task.role.replace('_', ' ')} to record.")
     form = TaskFinishForm(request.POST)
     if form.is_valid():
         try:
@@ -133,7 +148,7 @@ def task_finish(request, school_slug, task_id):
             else:
                 messages.info(request, "This task had already been closed; nothing changed.")
     else:
-        messages.error(request, "Choose done or not done.")
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     return redirect(_safe_next(request))
 
 
@@ -143,7 +158,7 @@ def _safe_next(request) -> str:
     prefix = f"/{request.school.slug}/escalation/"
     if target.startswith(prefix) and "//" not in target and "\\" not in target:
         return target
-    return prefix + "queue/"
+    return reverse("escalation:queue", kwargs={"school_slug": request.school.slug})
 
 
 @roles_required(ROLES_CASEWORK)
@@ -154,7 +169,7 @@ def meeting_book(request, school_slug, task_id):
         pk=task_id,
     )
     if task.kind != "meeting":
-        raise PermissionDenied("Only a meeting task is booked.")
+        raise Http404("Only a meeting task is booked.")
     status = 200
     form = BookMeetingForm(request.POST or None)
     if request.method == "POST" and task.status != TaskStatus.OPEN:

@@ -195,7 +195,7 @@ def test_a_task_not_done_needs_a_reason(client, night):
     school, alex, _sam = night
     with scopes_disabled():
         task = EscalationTask.objects.get(pupil=alex, kind=TaskKind.MEETING)
-    client.force_login(person(school, Role.ATTENDANCE_OFFICER))
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))  # the task is the lead's
     url = _url(school, "task_finish", task_id=task.pk)
 
     client.post(url, {"outcome": "skipped", "note": ""})
@@ -252,3 +252,73 @@ def test_the_queue_reads_a_fixed_number_of_queries_whatever_its_length(
 
 
 QUEUE_QUERIES = 13
+
+
+def _task_for(night, role):
+    school, alex, _sam = night
+    with scopes_disabled():
+        return EscalationTask.objects.create(
+            school=school,
+            pupil=alex,
+            case=case_of(alex),
+            kind=TaskKind.CALL,
+            title="Consider a penalty notice",
+            created_on=NIGHT,
+            due_on=NIGHT,
+            role=role,
+        )
+
+
+def test_a_task_marked_for_a_role_is_finished_by_that_role_not_another(client, night):
+    school = night[0]
+    task = _task_for(night, "attendance_officer")
+    url = _url(school, "task_finish", task_id=task.pk)
+
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+    refused = client.post(url, {"outcome": "done"})
+    page = client.get(_url(school, "queue")).content.decode()
+    with scopes_disabled():
+        assert EscalationTask.objects.get(pk=task.pk).status == "open"
+    client.force_login(person(school, Role.ATTENDANCE_OFFICER))
+    client.post(url, {"outcome": "done"})
+
+    assert refused.status_code == 403
+    assert "For the attendance officer to record." in page
+    with scopes_disabled():
+        assert EscalationTask.objects.get(pk=task.pk).status == "done"
+
+
+def test_the_headteacher_may_finish_anyones_task_and_no_outcome_is_chosen_for_them(client, night):
+    school = night[0]
+    task = _task_for(night, "office")
+    client.force_login(person(school, Role.HEADTEACHER))
+
+    html = client.get(_url(school, "queue")).content.decode()
+    nothing = client.post(_url(school, "task_finish", task_id=task.pk), {"note": "x"})
+    with scopes_disabled():
+        assert EscalationTask.objects.get(pk=task.pk).status == "open"
+    client.post(_url(school, "task_finish", task_id=task.pk), {"outcome": "done"})
+
+    assert (
+        f'id="done-{task.pk}" required>' in html
+        and " checked" not in html.split(f'id="task-{task.pk}"')[1].split("</li>")[0]
+    )
+    assert nothing.status_code == 302
+    with scopes_disabled():
+        assert EscalationTask.objects.get(pk=task.pk).status == "done"
+
+
+def test_a_bad_next_goes_back_to_the_queue_and_only_a_meeting_is_booked(client, night):
+    school = night[0]
+    task = _task_for(night, "")
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    back = client.post(
+        _url(school, "task_finish", task_id=task.pk),
+        {"outcome": "done", "next": "https://evil.example/"},
+    )
+    book = client.get(_url(school, "meeting_book", task_id=task.pk))
+
+    assert back["Location"] == _url(school, "queue")
+    assert client.get(back["Location"]).status_code == 200
+    assert book.status_code == 404
