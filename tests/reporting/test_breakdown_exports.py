@@ -228,3 +228,19 @@ def test_open_cases_by_stage_download_as_the_page_lists_them(client, small):
         ("Attendance", "Stage 1", "Dan Test", small.dan.upn),
         ("Attendance", "Stage 2", "Cara Test", small.cara.upn),
     ]
+
+
+@pytest.mark.parametrize(
+    "key", ["persistent", "severe", "at_risk", "declining", "improving", "unresolved_n",
+            "missing_marks"],
+)  # fmt: skip
+def test_every_list_of_pupils_downloads_with_the_page_count(client, small, key):
+    lead = staff(small.school, Role.ATTENDANCE_LEAD)
+    response = download(client, lead, small.school, table="list", list=key)
+    assert response.status_code == 200
+    page = client.get(reverse("reporting:dashboard", kwargs={"school_slug": small.school.slug}),
+                      RANGE)  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == len(page.context["d"].lists[key])
+    if rows:
+        assert f"list={key}&amp;format=xlsx".encode() in page.content
