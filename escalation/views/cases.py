@@ -65,6 +65,19 @@ def _open_meeting_tasks(case: Case):
     ).order_by("due_on", "pk")
 
 
+def _stage_note(case: Case, notices) -> str:
+    """A legal case at `penalty_notice` whose notices of this stage are not issued yet
+    says so beside the stage ("proposed", "approved"): the stage is entered when the
+    night proposes, the notice exists only once issued."""
+    if case.track != "legal" or case.stage != "penalty_notice" or case.closed_on:
+        return ""
+    current = [n for n in notices if n.proposed_on >= case.stage_since]
+    if not current or any(n.issued_on for n in current):
+        return ""
+    statuses = {n.get_status_display().lower() for n in current}
+    return f"({' / '.join(sorted(statuses))}, not issued)"
+
+
 def _case_page(request, case: Case, *, forms: dict | None = None, status: int = 200):
     today = local_today(request.school)
     data = selectors.case_page(school=request.school, case=case, today=today)
@@ -81,6 +94,7 @@ def _case_page(request, case: Case, *, forms: dict | None = None, status: int = 
         "nti_form": forms.get("nti") or NoticeCreateForm(initial={"weeks": 4}),
         "can_open_letters": bool(request.roles & ROLES_OPEN_LETTERS),
         "open_form": forms.get("open"),
+        "stage_note": _stage_note(case, data.penalty_notices),
     }
     return page(request, "escalation/case.html", context, status=status)
 

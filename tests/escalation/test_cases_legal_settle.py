@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from django_scopes import scopes_disabled
 
 from escalation.models import EscalationTask, NoticeToImprove, PenaltyNotice, Proposal
@@ -156,3 +157,31 @@ def test_closing_a_legal_case_withdraws_its_waiting_notices_and_proposals(client
         }
         assert not NoticeToImprove.objects.filter(case=case, status="proposed").exists()
     assert statuses == {("skipped", "withdrawn", "Case closed: Attendance now good")}
+
+
+def test_a_legal_case_names_each_parent_and_says_its_notice_is_not_issued_yet(client, night):
+    """Two parents, two proposals of the same day: each line names its parent; the
+    stage reads "Penalty notice (proposed, not issued)" until a notice is issued."""
+    school, alex, _sam = night
+    case = case_of(alex, "legal")
+    with scopes_disabled():
+        parents = [p.contact for p in proposals_of(alex)]
+    client.force_login(person(school, Role.HEADTEACHER))
+
+    page = client.get(_url(school, "case", case_id=case.pk)).content.decode()
+
+    for parent in parents:
+        assert escape(f"Penalty notice to {parent.name} ({parent.relationship})") in page
+    assert "Penalty notice (proposed, not issued)</span>" in page
+    _issued(alex, local_today(school))
+    page = client.get(_url(school, "case", case_id=case.pk)).content.decode()
+    assert "not issued)" not in page
+
+
+def test_the_close_form_warns_that_the_night_may_open_the_case_again(client, night):
+    school, alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    page = client.get(_url(school, "case", case_id=case_of(alex).pk)).content.decode()
+
+    assert "The night may open it again" in page
