@@ -2,6 +2,8 @@
 year), under the school's own ladder or a preset, run by Celery with its progress, storing
 nothing of the school's (DESIGN.md §9)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -165,3 +167,22 @@ def test_the_simulator_starts_with_last_years_dates_filled_in(client, night):
     # <input type="date"> shows nothing unless its value is YYYY-MM-DD.
     assert f'value="{start.isoformat()}"' in html
     assert f'value="{end.isoformat()}"' in html
+
+
+def test_a_refused_simulation_has_an_error_summary_linking_to_the_field(client, night):
+    school, _alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    response = client.post(
+        reverse("escalation:simulator", args=[school.slug]),
+        {"start": "2024-09-30", "end": "2024-09-02", "preset": ""},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-summary" tabindex="-1"' in html
+    assert 'href="#id_end"' in html
+    # The message the input names (aria-describedby) exists; no role on the list itself.
+    end_input = re.search(r'<input[^>]*name="end"[^>]*>', html).group(0)
+    assert 'aria-describedby="id_end_error"' in end_input and 'id="id_end_error"' in html
+    assert 'class="errorlist" role=' not in html
