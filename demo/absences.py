@@ -3,11 +3,90 @@
 
 def add(ctx) -> dict[str, int]:
     counts: dict[str, int] = {}
+    counts.update(add_family(ctx))
+    counts.update(add_leads(ctx))
     counts.update(add_leave(ctx))
     counts.update(add_calling(ctx))
     counts.update(add_reports(ctx))
     counts.update(add_portal(ctx))
     return counts
+
+
+# ---- The demo's clock -------------------------------------------------------------------------
+
+
+def built_at(ctx):
+    """The moment the demo is built, as the demo's day sees it: now when the demo's day is
+    today, the end of that day when it is in the past (tests build a fixed day)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    zone = ZoneInfo(ctx.school.timezone)
+    now = timezone.localtime(timezone.now(), zone)
+    if ctx.today < now.date():
+        return datetime.combine(ctx.today, time(23, 59), tzinfo=zone)
+    return now
+
+
+def at_or_before(ctx, hh: int, mm: int, *, margin: int = 1):
+    """Today at hh:mm, or `margin` minutes before the demo was built if that is earlier:
+    nothing in the demo happens after the moment it was built (never before midnight)."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(ctx.school.timezone)
+    midnight = datetime.combine(ctx.today, time(0, 0), tzinfo=zone)
+    fixed = datetime.combine(ctx.today, time(hh, mm), tzinfo=zone)
+    return max(midnight, min(fixed, built_at(ctx) - timedelta(minutes=margin)))
+
+
+# ---- The parent login's family and the safeguarding leads ------------------------------------
+
+
+def add_family(ctx) -> dict[str, int]:
+    """The parent login sees every child of theirs at the school: each contact with
+    parental responsibility and the address of a contact the login is linked to (any
+    case), and no account, is linked to it (as accepting an invitation would)."""
+    from django.db.models import Q
+
+    from registers.models import Contact
+
+    linked = list(
+        Contact.objects.filter(
+            school=ctx.school, user__isnull=False, parental_responsibility=True
+        ).exclude(email="")
+    )
+    added = 0
+    for user_id, email in {(c.user_id, c.email.strip().lower()) for c in linked}:
+        added += Contact.objects.filter(
+            Q(email__iexact=email),
+            school=ctx.school,
+            parental_responsibility=True,
+            user__isnull=True,
+        ).update(user_id=user_id)
+    return {"brothers and sisters linked to their parent's account": added} if added else {}
+
+
+def add_leads(ctx) -> dict[str, int]:
+    """The school's procedure names its designated safeguarding leads: the attendance
+    lead (else the headteacher), so the lead's view of pupils not accounted for has
+    someone."""
+    from absences.models import procedure_for
+    from registers.models import Membership, Role
+
+    procedure = procedure_for(ctx.school)
+    for role in (Role.ATTENDANCE_LEAD, Role.HEADTEACHER):
+        leads = list(
+            Membership.objects.filter(school=ctx.school, role=role).values_list(
+                "user_id", flat=True
+            )
+        )
+        if leads:
+            procedure.safeguarding_leads.add(*leads)
+            return {"safeguarding leads": len(leads)}
+    return {}
 
 
 # ---- Leave of absence (absences.services.leave, leave_decide) -------------------------------
@@ -183,6 +262,10 @@ def add_calling(ctx) -> dict[str, int]:
         # The school's own flag (a concern short of a plan) on one of them.
         Pupil.objects.filter(pk=absentees[-1].pk).update(flagged_vulnerable=True)
         absentees[-1].flagged_vulnerable = True
+    closed = datetime.combine(today, am.closes, tzinfo=zone)
+    built = built_at(ctx)
+    if built < closed + timedelta(minutes=5):
+        return {}  # built before this morning's register closed: nobody to call yet
     taken_at = datetime.combine(today, am.opens, tzinfo=zone) + timedelta(minutes=8)
     for pupil in absentees:
         marks_write(
@@ -194,13 +277,17 @@ def add_calling(ctx) -> dict[str, int]:
             session=am,
             now=taken_at,
         )
-    closed = datetime.combine(today, am.closes, tzinfo=zone)
+    # Minutes after the register closed; squeezed to end 2 minutes before the demo was
+    # built when it was built sooner (nothing happens after that moment). The note of the
+    # call that reached someone names who was reached.
     plan = [
         (0, 1, CallAttempt.Outcome.NO_ANSWER, 6, ""),
         (0, 2, CallAttempt.Outcome.VOICEMAIL, 11, "Asked them to ring the office"),
-        (1, 1, CallAttempt.Outcome.SPOKE, 9, "Dad: at the dentist, back after lunch"),
+        (1, 1, CallAttempt.Outcome.SPOKE, 9, "{who}: at the dentist, back after lunch"),
         (2, 1, CallAttempt.Outcome.TEXT_SENT, 4, ""),
     ]
+    room = (built - timedelta(minutes=2) - closed).total_seconds() / 60
+    squeeze = min(1.0, room / 11)
     ordered = sorted(absentees, key=lambda p: (not p.is_vulnerable, p.pk))
     attempts = 0
     for index, priority, outcome, minutes, note in plan:
@@ -217,8 +304,8 @@ def add_calling(ctx) -> dict[str, int]:
             user=ctx.office,
             role=Role.OFFICE,
             contact=contact,
-            note=note,
-            at=closed + timedelta(minutes=minutes),
+            note=note.format(who=f"{contact.name} ({contact.relationship or 'contact'})"),
+            at=closed + timedelta(minutes=minutes * squeeze),
         )
         attempts += 1
     return {
@@ -280,9 +367,6 @@ def add_reports(ctx) -> dict[str, int]:
       rang back (its planned entry goes: nothing is left behind);
     - a parent's report from the portal waiting for the office: the parent login's first
       child, a doctor's appointment on a morning still to come (nothing pre-entered)."""
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
     from django.core.exceptions import ValidationError
 
     from absences.models import AbsenceReport
@@ -293,7 +377,6 @@ def add_reports(ctx) -> dict[str, int]:
     school, today, office = ctx.school, ctx.today, ctx.office
     if office is None:
         return {}
-    zone = ZoneInfo(school.timezone)
     listed = report_reasons(school=school)
     reasons = {r.code_id: r for r in listed}
     by_name = {r.name: r for r in listed}
@@ -342,7 +425,7 @@ def add_reports(ctx) -> dict[str, int]:
             contact=contact,
             reporter="" if contact else "Parent",
             note="Sick in the night; will bring him in after lunch if he keeps food down.",
-            now=datetime.combine(today, time(9, 40), tzinfo=zone),
+            now=at_or_before(ctx, 9, 40),
         )
     others = list(
         Contact.objects.filter(school=school, user__isnull=True)
@@ -363,15 +446,18 @@ def add_reports(ctx) -> dict[str, int]:
             role=Role.OFFICE,
             contact=others[0],
             note="Hospital appointment (fracture clinic) at 10:00.",
-            now=datetime.combine(today, time(8, 5), tzinfo=zone),
+            now=at_or_before(ctx, 8, 5, margin=3),
         )
         if moved is not None:
             report_withdraw(
                 report=moved,
                 actor=office,
                 role=Role.OFFICE,
-                why="Dad rang back: the clinic moved the appointment to the half term.",
-                now=datetime.combine(today, time(11, 20), tzinfo=zone),
+                why=(
+                    f"{others[0].name} rang back: the clinic moved the appointment to the "
+                    "half term."
+                ),
+                now=at_or_before(ctx, 11, 20),
             )
             counts["absence reports withdrawn"] += 1
     parent = (
@@ -395,7 +481,7 @@ def add_reports(ctx) -> dict[str, int]:
             contact=parent,
             note="Doctor's appointment at 10:20; back in school for lunch.",
             accept=False,
-            now=datetime.combine(today, time(7, 5), tzinfo=zone),
+            now=at_or_before(ctx, 7, 5, margin=5),
         )
     return counts
 
@@ -506,7 +592,7 @@ def add_portal(ctx) -> dict[str, int]:
         if not invitable(c)
     ][:4]
     if len(others) == 4:
-        now = datetime.combine(ctx.today, time(9, 30), tzinfo=zone)
+        now = at_or_before(ctx, 9, 30)
         invitations_create(
             school=school,
             contacts=others[:1],
