@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from registers.permissions import roles_required
 from registers.schooldays import academic_year_bounds
@@ -27,6 +29,12 @@ from ..services.simulation_runs import simulation_request
 from ._common import page
 
 RECENT = 5
+# A run still queued after this long has no worker taking it: the page says so.
+STALLED_AFTER = dt.timedelta(minutes=2)
+
+
+def _stalled(run) -> bool:
+    return run.status == SimulationStatus.QUEUED and timezone.now() - run.created_at > STALLED_AFTER
 
 
 def _last_year(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -58,7 +66,13 @@ def simulator(request, school_slug):
     return page(
         request,
         "escalation/simulator.html",
-        {"form": form, "policy": policy, "recent": recent},
+        {
+            "form": form,
+            "policy": policy,
+            "recent": recent,
+            # Tasks run in the request (the demo without Redis): the page waits for the run.
+            "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+        },
         status=status,
     )
 
@@ -80,7 +94,12 @@ def simulation(request, school_slug, run_id):
     return page(
         request,
         "escalation/simulation.html",
-        {"run": run, "result": run.result, "by_month": _months(run.result)},
+        {
+            "run": run,
+            "result": run.result,
+            "by_month": _months(run.result),
+            "stalled": _stalled(run),
+        },
     )
 
 
@@ -93,4 +112,6 @@ def simulation_progress(request, school_slug, run_id):
         response = HttpResponse("")
         response["HX-Redirect"] = request.path.rsplit("progress/", 1)[0]
         return response
-    return render(request, "escalation/_simulation_progress.html", {"run": run})
+    return render(
+        request, "escalation/_simulation_progress.html", {"run": run, "stalled": _stalled(run)}
+    )

@@ -186,3 +186,37 @@ def test_a_refused_simulation_has_an_error_summary_linking_to_the_field(client, 
     end_input = re.search(r'<input[^>]*name="end"[^>]*>', html).group(0)
     assert 'aria-describedby="id_end_error"' in end_input and 'id="id_end_error"' in html
     assert 'class="errorlist" role=' not in html
+
+
+def test_a_simulation_no_worker_has_taken_for_two_minutes_says_the_worker_is_not_running(
+    client, night
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    school, _alex, _sam = night
+    lead = person(school, Role.ATTENDANCE_LEAD)
+    client.force_login(lead)
+    with scopes_disabled():
+        fresh = SimulationRun.objects.create(
+            school=school,
+            preset="",
+            start=dt.date(2024, 9, 2),
+            end=dt.date(2024, 9, 30),
+            created_at=timezone.now(),
+        )
+        waiting = SimulationRun.objects.create(
+            school=school,
+            preset="",
+            start=dt.date(2024, 9, 2),
+            end=dt.date(2024, 9, 30),
+            created_at=timezone.now() - dt.timedelta(minutes=3),
+        )
+
+    def progress(run):
+        url = reverse("escalation:simulation_progress", args=[school.slug, run.pk])
+        return client.get(url).content.decode()
+
+    assert "worker does not seem to be running" not in progress(fresh)
+    assert "worker does not seem to be running" in progress(waiting)
