@@ -430,36 +430,37 @@ def add_reports(ctx) -> dict[str, int]:
     others = list(
         Contact.objects.filter(school=school, user__isnull=True)
         .select_related("pupil")
-        .order_by("pupil_id", "priority")[:1]
+        .order_by("pupil_id", "priority")[:6]
     )
-    if others and len(days) > 3 and "M" in reasons:
-        moved = log(
-            pupil=others[0].pupil,
-            reason=by_name.get("Hospital appointment", reasons.get("M")),
-            first_day=days[3],
-            first_period="AM",
-            last_day=days[3],
-            last_period="AM",
-            channel=AbsenceReport.Channel.PHONE,
-            source=AbsenceReport.Source.OFFICE,
-            actor=office,
-            role=Role.OFFICE,
-            contact=others[0],
-            note="Hospital appointment (fracture clinic) at 10:00.",
-            now=at_or_before(ctx, 8, 5, margin=3),
-        )
-        if moved is not None:
-            report_withdraw(
-                report=moved,
+    moved = caller = None
+    if len(days) > 3 and "M" in reasons:
+        for caller in others:  # the first whose register allows it
+            moved = log(
+                pupil=caller.pupil,
+                reason=by_name.get("Hospital appointment", reasons.get("M")),
+                first_day=days[3],
+                first_period="AM",
+                last_day=days[3],
+                last_period="AM",
+                channel=AbsenceReport.Channel.PHONE,
+                source=AbsenceReport.Source.OFFICE,
                 actor=office,
                 role=Role.OFFICE,
-                why=(
-                    f"{others[0].name} rang back: the clinic moved the appointment to the "
-                    "half term."
-                ),
-                now=at_or_before(ctx, 11, 20),
+                contact=caller,
+                note="Hospital appointment (fracture clinic) at 10:00.",
+                now=at_or_before(ctx, 8, 5, margin=3),
             )
-            counts["absence reports withdrawn"] += 1
+            if moved is not None:
+                break
+    if moved is not None:
+        report_withdraw(
+            report=moved,
+            actor=office,
+            role=Role.OFFICE,
+            why=f"{caller.name} rang back: the clinic moved the appointment to the half term.",
+            now=at_or_before(ctx, 11, 20),
+        )
+        counts["absence reports withdrawn"] += 1
     parent = (
         Contact.objects.filter(school=school, user__isnull=False, parental_responsibility=True)
         .select_related("pupil", "user")
