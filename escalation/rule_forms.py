@@ -8,6 +8,8 @@ not show (a calendar point's label) are kept as they were."""
 from __future__ import annotations
 
 import calendar
+import contextlib
+import re
 
 from django import forms
 
@@ -45,8 +47,54 @@ _METRIC_WORDS = {
     "unauthorised": "Unauthorised sessions (G, N, O, U)",
     "lates": "Late arrivals (L)",
     "consecutive_days": "School days absent in a row",
-    "indicator": "Indicator (DESIGN §6)",
+    "indicator": "A measure holds (persistent absence, …)",
     "refused_leave_taken": "Refused leave taken (sessions)",
+}
+_INDICATOR_WORDS = {
+    "persistent_absence": "Persistently absent (10% or more)",
+    "severe_absence": "Severely absent (50% or more)",
+    "penalty_threshold": "10+ unauthorised sessions in 10 school weeks",
+    "missing_from_school": "Every session of the last 10 school days missed, unexplained",
+    "deletion_review": "Every session of the last 20 school days missed, unexplained",
+    "long_illness": "30+ sessions of illness this year",
+}
+_TO_WORDS = {
+    "la": "The local authority",
+    "tas": "Targeted attendance support",
+    "school_nurse": "The school nurse",
+    "social_care": "Children's social care",
+    "early_help": "Early help",
+    "sick_children_service": "The sick children's service",
+}
+_KIND_WORDS = {
+    "stage_1": "Stage 1 letter",
+    "stage_2": "Stage 2 letter",
+    "stage_3": "Stage 3 letter",
+    "improvement": "Letter on improvement",
+    "lateness_1": "First lateness letter",
+    "lateness_2": "Second lateness letter",
+    "persistent_absence": "Persistent absence letter",
+    "traffic_yellow": "Yellow (traffic light) letter",
+    "traffic_amber": "Amber (traffic light) letter",
+    "traffic_red": "Red (traffic light) letter",
+    "notice_to_improve": "Notice to improve",
+    "penalty_warning": "Penalty warning letter",
+    "meeting_invitation": "Meeting invitation",
+    "certificate_100": "Certificate for 100% attendance",
+    "missing_from_school": "Missing from school",
+    "call": "Phone call",
+    "meeting": "Meeting",
+    "home_visit": "Home visit",
+    "referral": "Referral",
+    "review": "Review",
+    "evidence_request": "Ask for evidence",
+    "penalty_notice": "Penalty notice",
+    "alternative_action": "Alternative action",
+    "long_illness": "Long illness",
+    "deletion_review": "Review before taking off roll",
+    "termly_list": "Termly list",
+    "part_time_timetable": "Part-time timetable",
+    "social_worker": "Tell the social worker",
 }
 _ROLE_WORDS = {
     "office": "Office",
@@ -106,7 +154,7 @@ class RuleForm(forms.Form):
         required=False,
         min_value=0,
         max_value=400,
-        help_text="Empty: 20 for rules run each night, 1 at calendar points (RULES.md §0.6).",
+        help_text="Empty: 20 for rules run each night, 1 at calendar points.",
     )
     opened_by = forms.ChoiceField(
         label="Case open since the start of",
@@ -143,6 +191,9 @@ class RuleForm(forms.Form):
         self.fields["from_stages"].choices = _choices(stages)
 
 
+PERCENT_METRICS = ("attendance_pct", "absence_pct")
+
+
 class TestForm(forms.Form):
     group = forms.ChoiceField(
         label="Counts as",
@@ -162,11 +213,27 @@ class TestForm(forms.Form):
         label="Codes", required=False, max_length=60, help_text="Register codes, e.g. G N O U."
     )
     key = forms.ChoiceField(
-        label="Indicator", required=False, choices=_choices(ladder.INDICATORS, blank="—")
+        label="Measure",
+        required=False,
+        choices=_choices(ladder.INDICATORS, _INDICATOR_WORDS, blank="—"),
     )
     rearm = forms.BooleanField(label="Only after the last notice", required=False)
     op = forms.ChoiceField(label="Is", choices=list(ladder.OPS.items()), initial=">=")
     value = forms.CharField(label="Value", max_length=12)
+
+    def clean(self):
+        """A percentage is a number from 0 to 100 (92.5 is fine); every other figure is a
+        count of sessions, days or arrivals: a whole number, 0 or more."""
+        data = super().clean()
+        metric, value = data.get("metric"), (data.get("value") or "").strip()
+        if not metric or not value:
+            return data
+        if metric in PERCENT_METRICS:
+            if not re.fullmatch(r"\d{1,3}(\.\d{1,2})?", value) or float(value) > 100:
+                self.add_error("value", "A percentage is a number from 0 to 100, e.g. 90 or 92.5.")
+        elif not re.fullmatch(r"\d{1,4}", value):
+            self.add_error("value", "A count is a whole number, 0 or more, e.g. 5.")
+        return data
 
 
 class ActionForm(forms.Form):
@@ -174,7 +241,7 @@ class ActionForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind",
         choices=[("", "—")]
-        + [(g, [(k, k.replace("_", " ")) for k in kinds]) for g, kinds in _KIND_GROUPS],
+        + [(g, [(k, _KIND_WORDS.get(k, k)) for k in kinds]) for g, kinds in _KIND_GROUPS],
     )
     role = forms.ChoiceField(
         label="Task for", required=False, choices=_choices(ladder.ROLES, _ROLE_WORDS, "—")
@@ -182,11 +249,24 @@ class ActionForm(forms.Form):
     due_days = forms.IntegerField(
         label="Due in (school days)", required=False, min_value=0, max_value=60
     )
-    to = forms.ChoiceField(label="To", required=False, choices=_choices(ladder.TASK_TO, blank="—"))
+    to = forms.ChoiceField(
+        label="To", required=False, choices=_choices(ladder.TASK_TO, _TO_WORDS, blank="—")
+    )
     note = forms.CharField(label="Note", required=False, max_length=200)
     weeks = forms.IntegerField(
         label="Improvement period (weeks)", required=False, min_value=3, max_value=6
     )
+
+    def clean(self):
+        data = super().clean()
+        type_, kind = data.get("type"), data.get("kind")
+        # _KIND_GROUPS is in the order of ladder.ACTION_TYPES: letter, task, legal, report.
+        groups = dict(zip(ladder.ACTION_TYPES, _KIND_GROUPS, strict=True))
+        if type_ and kind and kind not in groups[type_][1]:
+            label, kinds = groups[type_]
+            names = ", ".join(_KIND_WORDS.get(k, k).lower() for k in kinds)
+            self.add_error("kind", f"A {label.lower()} is one of: {names}.")
+        return data
 
 
 TestFormSet = forms.formset_factory(TestForm, extra=1, can_delete=True, max_num=12)
@@ -253,6 +333,10 @@ class RuleEditor:
             self.form = RuleForm(data, rule=rule, initial=initial)
             self.tests = TestFormSet(data, prefix="test", initial=tests)
             self.actions = ActionFormSet(data, prefix="action", initial=actions)
+
+    @property
+    def is_bound(self) -> bool:
+        return self.form.is_bound
 
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), self.tests.is_valid(), self.actions.is_valid()])
@@ -350,3 +434,51 @@ class RuleEditor:
                     action[name] = a[name]
             data["actions"].append(action)
         return data
+
+
+_METRIC_LABEL = {k: v.split(" (")[0] for k, v in _METRIC_WORDS.items()}
+# The ladder's checks are written for files (presets); the editor says the same in the
+# form's own words, naming the box to change.
+_PLAIN = [
+    (
+        r"metric (\w+) needs a window",
+        lambda m: f"{_METRIC_LABEL[m[1]]} needs a period: choose one in “Over”.",
+    ),
+    (
+        r"metric (\w+) takes no window",
+        lambda m: f"{_METRIC_LABEL[m[1]]} is not over a period: choose “—” in “Over”.",
+    ),
+    (
+        r"metric (\w+) needs codes",
+        lambda m: f"{_METRIC_LABEL[m[1]]} needs register codes, e.g. G N O U.",
+    ),
+    (
+        r"metric (\w+) takes no codes",
+        lambda m: f"{_METRIC_LABEL[m[1]]} takes no register codes: empty “Codes”.",
+    ),
+    (r"window (\w+) needs n", lambda m: f"“{_WINDOW_WORDS.get(m[1], m[1])}” needs N."),
+    (
+        r"block_end needs weeks",
+        lambda m: "“End of each block of weeks” needs the block length in school weeks.",
+    ),
+    (
+        r"rearm applies only to unauthorised sessions",
+        lambda m: "“Only after the last notice” goes only with unauthorised sessions.",
+    ),
+    (r"a percentage must be from 0 to 100", lambda m: "A percentage is a number from 0 to 100."),
+]
+
+
+def plain(messages: list[str]) -> list[str]:
+    """The ladder's messages ("rule BS-25: metric unauthorised takes no codes") in the
+    editor's words; a message with no plain version is kept without its prefix."""
+    out = []
+    for message in messages:
+        text = message.split(": ", 1)[-1]
+        for pattern, say in _PLAIN:
+            if found := re.fullmatch(pattern, text):
+                with contextlib.suppress(KeyError):  # a kind with no words: keep the text
+                    text = say(found)
+                break
+        out.append(text[:1].upper() + text[1:])
+    return out

@@ -21,7 +21,7 @@ from .. import ladder, presets
 from ..forms import PresetForm
 from ..models import Issuer
 from ..roles import ROLES_POLICY_EDIT, ROLES_POLICY_VIEW
-from ..rule_forms import RuleEditor
+from ..rule_forms import RuleEditor, plain
 from ..services import policy_edit
 from ..services.run import policy_for
 from ._common import messages_of, page, role_for
@@ -141,12 +141,17 @@ def _rule_or_404(policy, rule_id: str) -> dict:
 
 def _sentence(editor: RuleEditor) -> tuple[str, list[str]]:
     """The rule as edited in words, or what is wrong with it."""
+    if not editor.is_bound:  # the rule as saved: its sentence from the first load
+        try:
+            return ladder.describe(ladder.rule_from_data(editor.rule)), []
+        except ladder.LadderError as exc:
+            return "", plain(exc.messages)
     if not editor.is_valid():
         return "", editor.errors()
     try:
         return ladder.describe(ladder.rule_from_data(editor.data())), []
     except ladder.LadderError as exc:
-        return "", exc.messages
+        return "", plain(exc.messages)
 
 
 @roles_required(ROLES_POLICY_EDIT)

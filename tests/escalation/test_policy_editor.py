@@ -109,11 +109,13 @@ def test_a_rule_edited_in_the_browser_is_saved_with_its_version_and_an_event(cli
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"test-0-value": "150"}, "a percentage must be from 0 to 100"),
-        ({"test-0-value": "ninety"}, "must be a number"),
-        ({"test-0-window": ""}, "metric attendance_pct needs a window"),
-        ({"action-0-type": "legal", "action-0-kind": "penalty_notice"}, "legal actions belong"),
-        ({"when_point": "block_end"}, "block_end needs weeks"),
+        ({"test-0-value": "150"}, "A percentage is a number from 0 to 100"),
+        ({"test-0-value": "ninety"}, "A percentage is a number from 0 to 100"),
+        ({"test-0-value": "1e9"}, "A percentage is a number from 0 to 100"),
+        ({"test-0-window": ""}, "Attendance % needs a period: choose one in “Over”."),
+        ({"action-0-type": "legal", "action-0-kind": "penalty_notice"}, "Legal actions belong"),
+        ({"action-0-type": "task", "action-0-kind": "stage_1"}, "A task is one of: phone call"),
+        ({"when_point": "block_end"}, "“End of each block of weeks” needs the block length"),
     ],
 )
 def test_a_rule_the_ladder_refuses_is_not_saved_and_the_page_says_why(
@@ -262,3 +264,34 @@ def test_one_change_to_a_rule_is_saved_and_nothing_else_changes(client, db, sett
     assert [r for r in saved.rules if r["id"] != "BS-25"] == [
         r for r in policy.rules if r["id"] != "BS-25"
     ]
+
+
+@pytest.mark.parametrize("value", ["-5", "1e9", "4.5", "abc"])
+def test_a_count_in_a_rule_is_a_whole_number_of_zero_or_more(client, db, settings, tmp_path, value):
+    school = _blue_sky(client)
+    policy = _policy(school)
+    rule = next(r for r in policy.rules if r["id"] == "BS-25")  # late arrivals, a count
+    assert rule["tests"][0]["metric"]["kind"] == "lates"
+
+    response = client.post(
+        _url(school, "rule_edit", rule_id="BS-25"),
+        posted(rule, policy.version, **{"test-0-value": value}),
+    )
+
+    assert response.status_code == 400
+    assert "A count is a whole number, 0 or more" in response.content.decode()
+    assert _policy(school).version == policy.version
+
+
+def test_the_rule_editor_speaks_plain_words_and_shows_the_sentence_on_load(
+    client, db, settings, tmp_path
+):
+    school = _blue_sky(client)
+
+    html = client.get(_url(school, "rule_edit", rule_id="BS-25")).content.decode()
+
+    assert "DESIGN" not in html and "RULES.md" not in html
+    assert ">la<" not in html and ">certificate 100<" not in html
+    assert "The local authority" in html and "Second lateness letter" in html
+    sentence = html.split('id="sentence"')[1].split("</div>")[0]
+    assert "late" in sentence.lower()
