@@ -5,7 +5,10 @@ by these fields' names."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from registers.validation import validate_plausible_date
 
@@ -25,6 +28,26 @@ def _date(label: str, required: bool = True, help_text: str = "") -> forms.DateF
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_plausible_date],
     )
+
+
+def validate_meeting_held(value: dt.date) -> None:
+    """Notes of a meeting held at most 3 years ago (recorded after it happened; the
+    service refuses a future day). 01/01/1990 is a typing slip."""
+    if (dt.date.today() - value).days > 3 * 366:
+        raise ValidationError(
+            "Choose the day the meeting was held, within the last 3 years.", code="too_old"
+        )
+
+
+def validate_meeting_booked(value: dt.date) -> None:
+    """A meeting booked on a weekday within a year from today (2030 is a typing slip)."""
+    if (value - dt.date.today()).days > 366:
+        raise ValidationError("Choose a day within a year from today.", code="too_far")
+    if value.weekday() >= 5:
+        raise ValidationError(
+            f"{value:%A} {value.day} {value:%B %Y} is a weekend: choose a school day.",
+            code="weekend",
+        )
 
 
 def _text(label: str, *, required=False, rows=3, help_text="", max_length=2000):
@@ -81,6 +104,7 @@ class CaseOpenForm(forms.Form):
 
 class MeetingForm(forms.Form):
     held_on = _date("Date of the meeting")
+    held_on.validators.append(validate_meeting_held)
     attendees = _text("Who came", required=True, rows=3, help_text="One per line, with their role.")
     barriers = _text("Barriers to attending", help_text="What makes coming to school hard.")
     targets = _text("Targets agreed")
@@ -145,6 +169,7 @@ class BookMeetingForm(forms.Form):
     """A meeting the night asked for: its day, time and place go into the invitation."""
 
     meeting_date = _date("Day of the meeting")
+    meeting_date.validators.append(validate_meeting_booked)
     meeting_time = forms.TimeField(
         label="Time of the meeting", widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -174,6 +199,10 @@ class NoticeIssueForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
         help_text="School weeks from the day after issue; re-checked at the end.",
+        error_messages={
+            "required": "Choose an improvement period of 3 to 6 weeks.",
+            "invalid_choice": "Choose an improvement period of 3 to 6 weeks.",
+        },
     )
     target_pct = forms.DecimalField(
         label="Attendance expected, in %",
@@ -182,6 +211,10 @@ class NoticeIssueForm(forms.Form):
         decimal_places=2,
         min_value=1,
         max_value=100,
+        error_messages={
+            key: "The attendance expected is a percentage from 1 to 100, e.g. 90."
+            for key in ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places")
+        },
     )
 
 
@@ -225,7 +258,7 @@ class EvidencePackForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The period ends after it starts.")
+            self.add_error("end", "The last day comes before the first.")
         return data
 
 

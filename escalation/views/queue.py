@@ -74,7 +74,7 @@ def proposal_approve(request, school_slug, proposal_id):
     if proposal.kind == ProposalKind.NOTICE_TO_IMPROVE:
         form = NoticeIssueForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose an improvement period of 3 to 6 weeks.")
+            messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
             return _back(request)
         weeks = form.cleaned_data["weeks"]
     try:

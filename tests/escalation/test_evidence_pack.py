@@ -103,7 +103,7 @@ def test_a_period_that_ends_before_it_starts_is_refused_and_nothing_is_logged(cl
     response = _pack(client, school, alex, start="2024-09-16", end="2024-09-02")
 
     assert response.status_code == 400
-    assert "The period ends after it starts." in response.content.decode()
+    assert "The last day comes before the first." in response.content.decode()
     with scopes_disabled():
         assert not AccessEvent.objects.filter(
             kind=AccessEvent.Kind.EVIDENCE_PACK_DOWNLOADED

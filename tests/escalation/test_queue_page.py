@@ -117,6 +117,12 @@ def test_skipping_both_parents_notices_returns_the_legal_track_to_where_it_was(c
         assert back.reason == f"Proposal not taken: {reason}"
 
 
+def _next_weekday(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
 @pytest.fixture
 def meeting_to_book(night):
     school, alex, _sam = night
@@ -137,7 +143,7 @@ def meeting_to_book(night):
 def test_booking_a_meeting_drafts_its_invitation_once(client, meeting_to_book):
     school, alex, task = meeting_to_book
     client.force_login(person(school, Role.ATTENDANCE_OFFICER))
-    day = dt.date.today() + dt.timedelta(days=7)
+    day = _next_weekday(dt.date.today() + dt.timedelta(days=7))
     data = {
         "meeting_date": day.isoformat(),
         "meeting_time": "15:30",
@@ -322,3 +328,41 @@ def test_a_bad_next_goes_back_to_the_queue_and_only_a_meeting_is_booked(client, 
     assert back["Location"] == _url(school, "queue")
     assert client.get(back["Location"]).status_code == 200
     assert book.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (lambda today: today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7), "is a weekend"),
+        (lambda today: dt.date(today.year + 4, 1, 6), "within a year from today"),
+    ],
+)
+def test_a_meeting_is_booked_on_a_school_day_within_a_year(client, meeting_to_book, day, message):
+    school, alex, task = meeting_to_book
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    response = client.post(
+        _url(school, "meeting_book", task_id=task.pk),
+        {
+            "meeting_date": day(dt.date.today()).isoformat(),
+            "meeting_time": "15:30",
+            "meeting_place": "Office",
+        },
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    with scopes_disabled():
+        assert EscalationTask.objects.get(pk=task.pk).status == "open"
+
+
+def test_a_notice_to_improve_says_what_is_wrong_with_the_attendance_expected():
+    from escalation.forms import NoticeIssueForm
+
+    for value in ("0", "150", "-5", "abc"):
+        form = NoticeIssueForm({"weeks": "4", "target_pct": value})
+        assert not form.is_valid()
+        assert form.errors["target_pct"] == [
+            "The attendance expected is a percentage from 1 to 100, e.g. 90."
+        ]
+        assert "weeks" not in form.errors
