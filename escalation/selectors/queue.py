@@ -15,7 +15,7 @@ per distinct letter date, the decisions behind them, the tasks, the proposals
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import F
 
@@ -95,6 +95,8 @@ def open_tasks(*, school):
 def waiting_proposals(*, school):
     return (
         Proposal.objects.filter(school=school, status=ProposalStatus.PROPOSED)
+        # A notice withdrawn before its proposal was settled with it: nothing to decide.
+        .exclude(penalty_notice__status="withdrawn")
         .select_related(
             "pupil",
             "pupil__registration_group",
@@ -113,7 +115,10 @@ def queue(*, school, today: dt.date) -> Queue:
     letters = [
         QueueLetter(
             letter=letter,
-            figures=figures,
+            # A letter a rule drafted was judged on the rule's own window (its evidence,
+            # shown beside it: last year for a persistent-absence letter); the year-to-date
+            # fit check is for letters drafted by hand.
+            figures=replace(figures, warning="") if letter.pk in decisions else figures,
             decision=decisions.get(letter.pk),
             evidence=evidence.figures(decisions[letter.pk].evidence)
             if letter.pk in decisions

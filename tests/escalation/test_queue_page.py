@@ -366,3 +366,17 @@ def test_a_notice_to_improve_says_what_is_wrong_with_the_attendance_expected():
             "The attendance expected is a percentage from 1 to 100, e.g. 90."
         ]
         assert "weeks" not in form.errors
+
+
+def test_a_letter_a_rule_drafted_is_not_flagged_against_this_years_figures(client, night):
+    school, alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    html = client.get(_url(school, "queue")).content.decode()
+
+    # The rule judged its own window (its evidence is beside the letter); the letter's
+    # year-to-date figures are labelled with their date, not as today's.
+    row = html.split("Attendance concern: stage 1")[0].rsplit("<tr", 1)[1]
+    assert "row--warn" not in row
+    assert "Figures now" not in html and "Figures the letter states" in html
+    assert "This year to " in html
