@@ -25,7 +25,7 @@ from .state import STAGED_TRACKS, PupilFacts, State, facts  # noqa: F401
 __all__ = ["Night", "Outcome", "Reset", "Settings", "State", "decide"]
 
 
-def _dates(state: State, pupil_ids, pupil_facts: dict[int, PupilFacts]) -> PupilDates:
+def _dates(state: State, pupil_ids, pupil_facts: dict[int, PupilFacts], as_of: date) -> PupilDates:
     """The pupils' own dates. A re-armed count (the penalty threshold) starts after the
     last warning or notice, and never before the day the pupil reached compulsory
     school age: sessions from before it are no ground for a legal step (RULES.md §0.5,
@@ -33,11 +33,11 @@ def _dates(state: State, pupil_ids, pupil_facts: dict[int, PupilFacts]) -> Pupil
     dates = PupilDates()
     for pid in pupil_ids:
         pf = pupil_facts.get(pid)
-        if pf is not None and pf.date_of_birth:
-            # Counted from the day it begins: re-armed "after" the day before.
-            dates.rearm_after[pid] = compulsory_school_age_starts(pf.date_of_birth) - timedelta(
-                days=1
-            )
+        begins = compulsory_school_age_starts(pf.date_of_birth) if pf and pf.date_of_birth else None
+        if begins and begins <= as_of:
+            # Counted from the day it begins: re-armed "after" the day before. (A pupil
+            # not yet of age has no legal step at all: `evaluate._Pupil.pupil_ok`.)
+            dates.rearm_after[pid] = begins - timedelta(days=1)
         pupil = state.pupils.get(pid)
         if pupil is None:
             continue
@@ -132,7 +132,7 @@ def decide(
         as_of=as_of,
         rules=due,
         pupils=roll,
-        dates=_dates(state, ids, here),
+        dates=_dates(state, ids, here, as_of),
         calendar=calendar,
     )
     evaluation = Evaluation(
