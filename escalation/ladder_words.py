@@ -99,7 +99,15 @@ def _test_words(test: Test) -> str:
         what = "attendance" if m.kind == "attendance_pct" else "absence"
         return f"{what} over {over} is {op} {n}%"
     if m.kind == "consecutive_days":
-        return f"the pupil has been absent ({'/'.join(m.codes)}) for {op} {n} school days in a row"
+        count = {
+            ">=": "at least",
+            ">": "more than",
+            "<=": "at most",
+            "<": "fewer than",
+            "==": "exactly",
+        }[test.op]
+        days = "school day" if n == "1" else "school days"
+        return f"the pupil has been absent ({'/'.join(m.codes)}) for {count} {n} {days} in a row"
     what = {
         "possible": "possible sessions",
         "sessions": f"sessions coded {'/'.join(m.codes)}",
@@ -177,7 +185,8 @@ def _action_words(action: Action, rule: Rule) -> str:
         who = _ROLE_WORDS.get(action.role, "the attendance team")
         due = ""
         if action.due_days is not None:
-            due = " today" if action.due_days == 0 else f" within {action.due_days} school days"
+            days = "school day" if action.due_days == 1 else "school days"
+            due = " today" if action.due_days == 0 else f" within {action.due_days} {days}"
         return f"ask {who} for {text}{due}"
     if action.type == "legal":
         words = {

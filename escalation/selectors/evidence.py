@@ -10,6 +10,8 @@ is shown as it is, never dropped: the person approving sees every figure.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -86,10 +88,15 @@ def _value(kind: str, value) -> str:
 def figure(key: str, value) -> Figure:
     match = _KEY.match(key)
     if match is None:
+        if key == "stage_since" and isinstance(value, str):
+            with contextlib.suppress(ValueError):  # an ISO date, shown as 9 Nov 2026
+                day = dt.date.fromisoformat(value)
+                value = f"{day.day} {day:%b %Y}"
         return Figure(_PLAIN.get(key, key.replace("_", " ").capitalize()), _value(key, value))
     kind, inside, track = match["kind"], match["inside"], match["track"]
-    if kind == "indicator":
-        return Figure(_INDICATORS.get(inside, inside.replace("_", " ")), _value("flag", value))
+    if kind == "indicator":  # the night keeps 1 (holds) or 0
+        held = "yes" if value in (1, True, "1") else "no" if value in (0, False, "0") else value
+        return Figure(_INDICATORS.get(inside, inside.replace("_", " ")), _value("flag", held))
     if kind == "consecutive_days":
         return Figure(f"School days absent in a row ({inside.replace(',', ', ')})", str(value))
     window, extra = _window_words(inside)
