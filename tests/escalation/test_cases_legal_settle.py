@@ -185,3 +185,27 @@ def test_the_close_form_warns_that_the_night_may_open_the_case_again(client, nig
     page = client.get(_url(school, "case", case_id=case_of(alex).pk)).content.decode()
 
     assert "The night may open it again" in page
+
+
+def test_withdrawing_a_notice_to_improve_settles_its_proposal_with_the_reason(client, night):
+    school, alex, _sam = night
+    today = local_today(school)
+    with scopes_disabled():
+        proposal = Proposal.objects.create(
+            school=school,
+            pupil=alex,
+            case=case_of(alex, "legal"),
+            kind="notice_to_improve",
+            proposed_on=today,
+            approver="headteacher",
+        )
+        nti = NoticeToImprove.objects.create(
+            school=school, pupil=alex, proposal=proposal, weeks=4, proposed_on=today
+        )
+    client.force_login(person(school, Role.HEADTEACHER))
+
+    client.post(_url(school, "nti_withdraw", nti_id=nti.pk), {"reason": "Family engaged"})
+
+    settled = _fresh(Proposal, proposal)
+    assert _fresh(NoticeToImprove, nti).status == "withdrawn"
+    assert (settled.status, settled.reason) == ("skipped", "Withdrawn: Family engaged")
