@@ -66,6 +66,31 @@ def _rows(policy):
     return [(TRACK_WORDS[t], t, rows) for t, rows in by_track.items() if rows]
 
 
+def _edited(policy) -> bool:
+    """The ladder differs from its preset's (a version number alone says nothing: choosing
+    a preset raises it too)."""
+    return policy.preset not in presets.PRESETS or presets.data(policy.preset) != policy.rules
+
+
+def _said(data: dict) -> str:
+    try:
+        return ladder.describe(ladder.rule_from_data(data))
+    except ladder.LadderError:
+        return data.get("title", "")
+
+
+def _changes(old: list[dict], new: list[dict]) -> dict:
+    """What switching does, rule by rule: {"added"|"removed"|"changed": [(id, sentence)]}
+    (a changed rule with its new sentence)."""
+    before = {r.get("id"): r for r in old}
+    after = {r.get("id"): r for r in new}
+    return {
+        "added": [(i, _said(r)) for i, r in after.items() if i not in before],
+        "removed": [(i, _said(r)) for i, r in before.items() if i not in after],
+        "changed": [(i, _said(r)) for i, r in after.items() if i in before and before[i] != r],
+    }
+
+
 @roles_required(ROLES_POLICY_VIEW)
 def policy(request, school_slug):
     policy = policy_for(school=request.school)
@@ -81,6 +106,7 @@ def policy(request, school_slug):
                 initial={"issuer": policy.issuer, "nti_weeks": policy.nti_weeks}
             ),
             "rule_count": len(policy.rules),
+            "edited": _edited(policy),
             "enabled_count": sum(1 for r in policy.rules if r.get("enabled", True)),
         },
     )
@@ -124,6 +150,8 @@ def preset_switch(request, school_slug):
                 "new_count": len(new_ids),
                 "old_count": len(old_ids),
                 "edited": edited,
+                "changes": _changes(policy.rules, presets.data(chosen)),
+                "ladder_edited": _edited(policy),
                 "switched_off": sum(1 for r in policy.rules if not r.get("enabled", True)),
             },
             status=400 if form.errors else 200,

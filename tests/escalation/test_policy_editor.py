@@ -295,3 +295,19 @@ def test_the_rule_editor_speaks_plain_words_and_shows_the_sentence_on_load(
     assert "The local authority" in html and "Second lateness letter" in html
     sentence = html.split('id="sentence"')[1].split("</div>")[0]
     assert "late" in sentence.lower()
+
+
+def test_switching_presets_lists_the_rules_it_adds_and_removes_and_a_fresh_preset_is_not_edited(
+    client, night
+):
+    school, _alex, _sam = night
+    client.force_login(person(school, Role.ATTENDANCE_LEAD))
+
+    ask = client.get(_url(school, "preset_switch"), {"preset": "dsat"}).content.decode()
+    client.post(_url(school, "preset_switch"), {"preset": "dsat", "version": "1", "confirm": "on"})
+    page = client.get(_url(school, "policy")).content.decode()
+
+    assert "Rules added" in ask and "Rules removed" in ask
+    first = presets.data("dsat")[0]["id"]
+    assert f"<strong>{first}</strong>" in ask and "<strong>TL-01</strong>" in ask
+    assert "edited since it was chosen" not in page
