@@ -6,7 +6,9 @@ pupil reached compulsory school age count towards a legal step."""
 import datetime as dt
 
 import pytest
+from django_scopes import scopes_disabled
 
+from escalation.models import Case, PenaltyNotice
 from tests.escalation.factories import PENALTY, child, issued_notice, ladder_school, marks, of, run
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +103,20 @@ def test_sessions_from_compulsory_school_age_on_count_towards_a_penalty_notice(s
 
     assert decision["to_stage"] == "penalty_notice"
     assert decision["evidence"]["unauthorised[weeks 10 rearmed]"] == 10
+
+
+def test_the_payment_period_runs_28_days_from_issue_not_from_the_proposal(school):
+    """§0.4: proposed on 18 Nov, issued on 2 Dec: on 16 Dec (28 days after the proposal,
+    14 after issue) the legal track is still at penalty notice."""
+    pupil = child(school)
+    marks(pupil, D(2025, 1, 6), TEN)
+    run(school, NOV_18)
+    with scopes_disabled():
+        PenaltyNotice.objects.filter(pupil=pupil).update(status="issued", issued_on=D(2024, 12, 2))
+
+    run(school, D(2024, 12, 16))
+    with scopes_disabled():
+        assert Case.objects.get(pupil=pupil, track="legal").stage == "penalty_notice"
+    run(school, D(2025, 1, 6))  # 35 days after issue
+    with scopes_disabled():
+        assert Case.objects.get(pupil=pupil, track="legal").stage == "none"
