@@ -20,7 +20,15 @@ from registers.permissions import roles_required
 from registers.selectors import local_today, pupil_search
 
 from ..forms import AttachmentForm, CaseMoveForm, CaseOpenForm, MeetingForm, NoticeCreateForm
-from ..models import Attachment, Case, EscalationTask, TaskKind, TaskStatus
+from ..models import (
+    Attachment,
+    Case,
+    EscalationTask,
+    Proposal,
+    ProposalStatus,
+    TaskKind,
+    TaskStatus,
+)
 from ..roles import ROLES_CASEWORK, ROLES_DECIDE
 from ..selectors import cases as selectors
 from ..services import cases as services
@@ -252,6 +260,13 @@ def pupil_cases(request, school_slug, pupil_id):
             "cases": Case.objects.filter(school=request.school, pupil=pupil).order_by(
                 "closed_on", "-opened_on"
             ),
+            # Steps not taken (a report to the local authority has no case): the reason
+            # the queue says is kept is read here.
+            "skipped": Proposal.objects.filter(
+                school=request.school, pupil=pupil, status=ProposalStatus.SKIPPED
+            )
+            .select_related("decided_by")
+            .order_by("-decided_at")[:20],
             "form": form,
         },
         status=status,

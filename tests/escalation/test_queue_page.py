@@ -380,3 +380,17 @@ def test_a_letter_a_rule_drafted_is_not_flagged_against_this_years_figures(clien
     assert "row--warn" not in row
     assert "Figures now" not in html and "Figures the letter states" in html
     assert "This year to " in html
+
+
+def test_a_skipped_step_and_its_reason_show_on_the_pupils_cases_page(client, night):
+    school, alex, _sam = night
+    proposal = proposals_of(alex)[0]
+    client.force_login(person(school, Role.HEADTEACHER))
+
+    client.post(
+        _url(school, "proposal_skip", proposal_id=proposal.pk),
+        {"reason": "Family moving abroad next week"},
+    )
+    page = client.get(_url(school, "pupil_cases", pupil_id=alex.pk)).content.decode()
+
+    assert "Steps not taken" in page and "Family moving abroad next week" in page
