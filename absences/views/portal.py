@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -538,7 +539,11 @@ def leave_new(request, school_slug, contact):
                 pupil_id=pupil.pk,
                 request_id=made.pk,
             )
-    return render(request, "absences/portal_leave_new.html", {"pupil": pupil, "form": form})
+    return render(
+        request,
+        "absences/portal_leave_new.html",
+        {"pupil": pupil, "form": form, "file_limit_mb": _file_limit_mb()},
+    )
 
 
 class AnswerForm(forms.Form):
@@ -610,8 +615,14 @@ def leave(request, school_slug, contact, request_id):
             "answer": answer,
             "withdraw": withdraw,
             "can_withdraw": can_withdraw,
+            "file_limit_mb": _file_limit_mb(),
         },
     )
+
+
+def _file_limit_mb() -> int:
+    # Told before an upload fails (absences.evidence checks it).
+    return settings.LEAVE_EVIDENCE_MAX_BYTES // 1_048_576
 
 
 @parent_of_pupil

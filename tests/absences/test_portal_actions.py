@@ -353,3 +353,14 @@ def test_an_accepted_report_is_changed_by_the_office_not_the_parent(
             PlannedEntry.objects.filter(pupil=amara).exists()
             or Mark.objects.filter(pupil=amara).exists()
         )
+
+
+def test_the_leave_form_tells_the_parent_the_file_size_limit_before_an_upload_fails(
+    client, amara, parent, settings
+):
+    settings.LEAVE_EVIDENCE_MAX_BYTES = 3 * 1_048_576
+    client.force_login(parent)
+
+    page = client.get(url(amara, "absences:portal_leave_new")).content.decode()
+
+    assert "up to 5 files of 3 MB each" in page
