@@ -112,7 +112,12 @@ _KIND_GROUPS = [
 
 
 class RuleForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=120, required=False)
+    title = forms.CharField(
+        label="Title",
+        max_length=120,
+        required=False,
+        help_text="Shown in lists: keep it in step with the figures below.",
+    )
     enabled = forms.BooleanField(label="Switched on", required=False)
     when_point = forms.ChoiceField(label="When", choices=_choices(ladder.POINTS, _POINT_WORDS))
     when_weeks = forms.IntegerField(

@@ -205,6 +205,15 @@ def rule_edit(request, school_slug, rule_id):
                 problems = messages_of(exc)
             else:
                 messages.success(request, f"Rule {rule_id} saved: {sentence}")
+                saved = editor.data()
+                if saved["title"] == rule.get("title") and any(
+                    saved.get(k) != rule.get(k, []) for k in ("tests", "any_of", "actions")
+                ):
+                    messages.warning(
+                        request,
+                        f"Its title still reads “{saved['title']}”: check it still fits "
+                        "the rule, and edit it if not.",
+                    )
                 return redirect("escalation:policy", school_slug=request.school.slug)
         status = 400
     else:

@@ -311,3 +311,19 @@ def test_switching_presets_lists_the_rules_it_adds_and_removes_and_a_fresh_prese
     first = presets.data("dsat")[0]["id"]
     assert f"<strong>{first}</strong>" in ask and "<strong>TL-01</strong>" in ask
     assert "edited since it was chosen" not in page
+
+
+def test_changing_a_rules_figures_warns_when_its_title_no_longer_fits(
+    client, db, settings, tmp_path
+):
+    school = _blue_sky(client)
+    policy = _policy(school)
+    rule = next(r for r in policy.rules if r["id"] == "BS-25")
+
+    response = client.post(
+        _url(school, "rule_edit", rule_id="BS-25"),
+        posted(rule, policy.version, **{"test-0-value": "5"}),
+        follow=True,
+    )
+
+    assert f"Its title still reads “{rule['title']}”" in response.content.decode()
