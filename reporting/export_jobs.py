@@ -39,6 +39,8 @@ def _day(value: str) -> str:
         return f"{date.fromisoformat(value):%-d %b %Y}"
     except (TypeError, ValueError):
         return str(value)
+
+
 # Finished files are kept this long, then removed by the beat clean-up.
 KEEP_FOR = timedelta(days=7)
 
@@ -86,7 +88,7 @@ class ExportJob(models.Model):
 
     @property
     def title(self) -> str:
-        """"Census return, 3 Sep 2026 to 18 Dec 2026" (the page's heading)."""
+        """ "Census return, 3 Sep 2026 to 18 Dec 2026" (the page's heading)."""
         p = {k: _day(v) for k, v in self.params.items()}
         if self.kind == self.Kind.LA:
             return f"{LA_TITLES.get(self.params['return'], 'Return')} as of {p['as_of']}"

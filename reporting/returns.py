@@ -80,7 +80,7 @@ class CensusPeriod:
 
     @property
     def label(self) -> str:
-        """"Spring 2025/26": the term and its academic year."""
+        """ "Spring 2025/26": the term and its academic year."""
         year = self.start.year if self.start.month >= 8 else self.start.year - 1
         return f"{self.name} {year}/{(year + 1) % 100:02d}"
 
