@@ -100,7 +100,7 @@ LOGINS = (
     ),
     DemoLogin("trust.lead", "Trust attendance lead", "Amira", "Holmes", "/", role=Role.TRUST_LEAD),
     # The parent's name is the name of the contact the account is linked to.
-    DemoLogin("parent", "Parent (two children at Heelands)", "", "", "/family/"),
+    DemoLogin("parent", "Parent (three children at Heelands)", "", "", "/family/"),
     DemoLogin("admin", "Django superuser", "Site", "Administrator", "/admin/"),
 )  # fmt: skip
 PARENT_USERNAME = "parent"
