@@ -89,6 +89,22 @@ def log(school, pupil, reason, office, contact=None, **kwargs):
         return report_absence(**args)
 
 
+def parent_log(school, pupil, reason, contact, **kwargs):
+    """A parent's report through the portal, waiting for the office."""
+    return log(
+        school,
+        pupil,
+        reason,
+        None,
+        contact,
+        source="parent",
+        channel="portal",
+        role="",
+        accept=False,
+        **kwargs,
+    )
+
+
 def marks_of(pupil):
     with scopes_disabled():
         return {(m.date, m.session.period): m for m in Mark.objects.filter(pupil=pupil)}
@@ -471,16 +487,11 @@ def test_a_parents_illness_report_accepted_automatically_is_entered_as_the_paren
 def test_a_pending_report_overlapping_an_accepted_one_cannot_be_accepted(
     school, week, pupil, mother, illness, office
 ):
-    pending = log(
+    pending = parent_log(
         school,
         pupil,
         illness,
-        None,
         mother,
-        source="parent",
-        channel="portal",
-        role="",
-        accept=False,
         first_day=TUE,
         last_day=TUE,
     )
@@ -496,29 +507,19 @@ def test_a_pending_report_overlapping_an_accepted_one_cannot_be_accepted(
 def test_two_parents_reports_with_the_same_reason_merge_while_pending(
     school, week, pupil, mother, illness
 ):
-    first = log(
+    first = parent_log(
         school,
         pupil,
         illness,
-        None,
         mother,
-        source="parent",
-        channel="portal",
-        role="",
-        accept=False,
         first_day=TUE,
         last_day=TUE,
     )
-    second = log(
+    second = parent_log(
         school,
         pupil,
         illness,
-        None,
         mother,
-        source="parent",
-        channel="portal",
-        role="",
-        accept=False,
         first_day=TUE,
         last_day=WED,
     )
