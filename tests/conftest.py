@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
@@ -30,6 +32,24 @@ def pytest_runtest_call(item):
         return (yield)
     finally:
         scope_state.reset(token)
+
+
+@pytest.fixture(autouse=True)
+def _national_codes(request, django_db_setup, django_db_blocker):
+    """The national codes are seeded by migration (registers 0002). A transactional test
+    (the browser tests, the killed Celery worker) ends by emptying every table, codes
+    included; pytest-xdist may run another test file after it on the same worker, so the
+    codes are put back, committed, before any test that uses the database."""
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    from django.apps import apps
+
+    from registers.models import AttendanceCode
+
+    with django_db_blocker.unblock():
+        if not AttendanceCode.objects.exists():
+            seed = importlib.import_module("registers.migrations.0002_national_codes")
+            seed.load_codes(apps, None)
 
 
 @pytest.fixture(autouse=True)
