@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
@@ -16,6 +17,11 @@ def messages_of(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for errors in exc.message_dict.values() for m in errors]
     return list(exc.messages)
+
+
+def refused(request, exc: ValidationError) -> None:
+    """A service's refusal as one message at the top of the page the person returns to."""
+    messages.error(request, " ".join(messages_of(exc)))
 
 
 def errors_to_form(form, exc: ValidationError) -> None:

@@ -34,7 +34,7 @@ from ..forms import (
 from ..models import NoticeToImprove, PenaltyNotice
 from ..roles import ROLES_CASEWORK, ROLES_DECIDE, ROLES_LEGAL
 from ..services import legal_steps
-from ._common import messages_of, page, role_for
+from ._common import page, refused, role_for
 
 
 def _back(request, fallback: str = ""):
@@ -110,7 +110,7 @@ def penalty_notice_move(request, school_slug, notice_id):
             # A second click of the same button: already done.
             messages.info(request, "This was done already; nothing changed.")
         else:
-            messages.error(request, " ".join(messages_of(exc)))
+            refused(request, exc)
         return _back(request)
     if changed:
         label = dict(PenaltyNoticeMoveForm.base_fields["to_status"].choices)[data["to_status"]]
@@ -142,7 +142,7 @@ def notice_to_improve_new(request, school_slug, pupil_id):
                 role=role_for(request, ROLES_DECIDE),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(messages_of(exc)))
+            refused(request, exc)
         else:
             messages.success(
                 request, "Notice to improve proposed; the headteacher issues it on the legal page."
@@ -176,7 +176,7 @@ def notice_to_improve_issue(request, school_slug, nti_id):
             role=role_for(request, ROLES_LEGAL),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(messages_of(exc)))
+        refused(request, exc)
         return _back(request)
     if changed:
         nti.refresh_from_db()
@@ -208,7 +208,7 @@ def notice_to_improve_recheck(request, school_slug, nti_id):
             role=role_for(request, ROLES_LEGAL),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(messages_of(exc)))
+        refused(request, exc)
         return _back(request)
     if changed:
         messages.success(request, "Re-check recorded.")

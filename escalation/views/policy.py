@@ -24,7 +24,7 @@ from ..roles import ROLES_POLICY_EDIT, ROLES_POLICY_VIEW
 from ..rule_forms import RuleEditor, plain
 from ..services import policy_edit
 from ..services.run import policy_for
-from ._common import messages_of, page, role_for
+from ._common import messages_of, page, refused, role_for
 
 TRACK_WORDS = {
     "attendance": "Attendance",
@@ -131,7 +131,7 @@ def preset_switch(request, school_slug):
                     role=role_for(request, ROLES_POLICY_EDIT),
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(messages_of(exc)))
+                refused(request, exc)
             else:
                 messages.success(request, f"The policy now follows the {chosen} preset.")
                 return redirect("escalation:policy", school_slug=request.school.slug)
@@ -262,7 +262,7 @@ def rule_switch(request, school_slug, rule_id):
             role=role_for(request, ROLES_POLICY_EDIT),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(messages_of(exc)))
+        refused(request, exc)
     else:
         state = "on" if enabled else "off"
         if changed:
@@ -286,7 +286,7 @@ def rule_reset(request, school_slug, rule_id):
             role=role_for(request, ROLES_POLICY_EDIT),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(messages_of(exc)))
+        refused(request, exc)
     else:
         if changed:
             messages.success(
@@ -312,7 +312,7 @@ def settings_save(request, school_slug):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(messages_of(exc)))
+            refused(request, exc)
         else:
             messages.success(request, "Settings saved." if changed else "Nothing changed.")
     else:

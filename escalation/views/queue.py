@@ -27,7 +27,7 @@ from ..roles import ROLES_CASEWORK, ROLES_DECIDE, may_decide
 from ..selectors.queue import queue as queue_of
 from ..services import cases as services
 from ..services import legal_steps
-from ._common import errors_to_form, messages_of, page, role_for
+from ._common import errors_to_form, page, refused, role_for
 
 
 def may_finish(roles, task) -> bool:
@@ -86,7 +86,7 @@ def proposal_approve(request, school_slug, proposal_id):
             weeks=weeks,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(messages_of(exc)))
+        refused(request, exc)
         return _back(request)
     if n:
         messages.success(
@@ -139,7 +139,7 @@ def task_finish(request, school_slug, task_id):
                 role=role_for(request, ROLES_CASEWORK),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(messages_of(exc)))
+            refused(request, exc)
         else:
             if changed:
                 messages.success(
